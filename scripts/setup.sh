@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One set-up command for a fresh machine (`npm run setup`): the Debian packages the tests need,
+# then the npm packages, then the Edge Function's npm imports cached for Deno.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+[ -f /usr/share/postgresql/15/extension/pgtap.control ] || missing+=(postgresql-15-pgtap)
+command -v pg_prove >/dev/null 2>&1 || missing+=(libtap-parser-sourcehandler-pgtap-perl)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "Installing with apt-get: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "Please install pgTAP for PostgreSQL and pg_prove (missing: ${missing[*]})." >&2
+    echo "  macOS: brew install pgtap   other: cpan TAP::Parser::SourceHandler::pgTAP and your distribution's pgtap package" >&2
+  fi
+fi
+
+npm ci --no-audit --no-fund
+# Fetch the function's npm: imports into Deno's cache now rather than on first request.
+npx deno install --quiet --config functions/api/deno.json --entrypoint functions/api/index.ts local/edge-runtime/main.ts
+echo "Set-up done. Next: npm start (local stack) or npm test."

@@ -1,0 +1,50 @@
+// `npm run test:db`: boots a throw-away PostgreSQL 17, applies the bootstrap, migrations and seed
+// the way the local stack does, installs pgTAP, and runs pg_prove over supabase/tests/database.
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ROOT } from '../local/config.ts';
+import {
+  bootstrapPlatform,
+  connect,
+  freePort,
+  installPgTap,
+  PGTAP_MISSING,
+  pushMigrations,
+  startEmbeddedPostgres,
+} from '../local/db.ts';
+
+const testsDir = path.join(ROOT, 'supabase', 'tests', 'database');
+const files = (await readdir(testsDir)).filter((f) => f.endsWith('.test.sql')).sort();
+if (!(await installPgTap())) {
+  console.error(PGTAP_MISSING);
+  process.exit(1);
+}
+
+const port = await freePort();
+const db = await startEmbeddedPostgres({
+  port,
+  dataDir: path.join(ROOT, '.data', `pgtap-${randomBytes(4).toString('hex')}`),
+  ephemeral: true,
+});
+let code: number;
+try {
+  await bootstrapPlatform(db.url);
+  await pushMigrations(db.url);
+  const sql = connect(db.url);
+  await sql`create extension if not exists pgtap with schema extensions`;
+  await sql.end();
+  code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(
+      'pg_prove',
+      ['--host', '127.0.0.1', '--port', String(port), '--username', 'postgres', '--dbname', 'postgres', '--ext', '.sql', ...files.map((f) => path.join(testsDir, f))],
+      { stdio: 'inherit', env: { ...process.env, PGPASSWORD: 'postgres', PGOPTIONS: '--search_path=public,extensions' } },
+    );
+    child.on('error', (err) => reject(new Error(`cannot run pg_prove (${err.message}). ${PGTAP_MISSING}`)));
+    child.on('close', (exit) => resolve(exit ?? 1));
+  });
+} finally {
+  await db.stop();
+}
+process.exit(code);
