@@ -1,0 +1,41 @@
+// Rows the service itself writes to realtime.messages: persisted broadcasts (`persist` over the
+// socket or REST). They reach subscribers through the database delivery path like realtime.send's,
+// so they carry `meta.id` and are delivered only once committed.
+import type postgres from 'postgres';
+
+export interface StoredMessage {
+  topic: string;
+  event: string;
+  private: boolean;
+  json?: string;
+  bytes?: Buffer;
+}
+
+export class MessageStore {
+  constructor(private readonly sql: postgres.Sql) {}
+
+  async insert(message: StoredMessage): Promise<string> {
+    const payload = message.json === undefined ? null : (JSON.parse(message.json) as postgres.JSONValue);
+    const [row] = await this.sql<{ id: string }[]>`
+      insert into realtime.messages (topic, event, private, extension, payload, binary_payload)
+      values (${message.topic}, ${message.event}, ${message.private}, 'broadcast',
+              ${payload === null ? null : this.sql.json(payload)}, ${message.bytes ?? null})
+      returning id`;
+    return row!.id;
+  }
+
+  /** Creates the partitions for yesterday..today+3 and drops those older than 72 hours (B.8). */
+  async maintainPartitions(): Promise<void> {
+    await this.sql`select realtime.ensure_message_partitions()`;
+    const old = await this.sql<{ name: string }[]>`
+      select c.relname as name
+      from pg_inherits i
+      join pg_class c on c.oid = i.inhrelid
+      join pg_class p on p.oid = i.inhparent
+      join pg_namespace n on n.oid = p.relnamespace
+      where n.nspname = 'realtime' and p.relname = 'messages'
+        and c.relname ~ '^messages_[0-9]{4}_[0-9]{2}_[0-9]{2}$'
+        and to_date(substr(c.relname, 10), 'YYYY_MM_DD') < current_date - 3`;
+    for (const { name } of old) await this.sql.unsafe(`drop table if exists realtime."${name.replace(/"/g, '')}"`);
+  }
+}
