@@ -1,5 +1,6 @@
 // Configuration of the local stack: the defaults of `supabase start` (reference D), read over by
 // supabase/config.toml (ports, auth settings) and then by explicit overrides (tests, env).
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -98,19 +99,41 @@ export function readSupabaseToml(file = path.join(ROOT, 'supabase', 'config.toml
 
 export type ConfigOverrides = Partial<Omit<LocalConfig, 'auth'>> & { auth?: Partial<AuthSettings> };
 
+/** An HS256 API key like the CLI's anon/service_role keys, for a JWT secret of your own. */
+export function signLegacyApiKey(secret: string, role: 'anon' | 'service_role'): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ iss: 'supabase-demo', role, exp: 1983812996 })}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+function envNumber(value: string | undefined): number | undefined {
+  return value && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * Defaults, then supabase/config.toml (`[api] port`, `[db] port`, `[auth] jwt_secret`, auth
+ * settings), then the environment (STACK_API_PORT, STACK_DB_PORT, STACK_DATA_DIR,
+ * STACK_JWT_SECRET, SUPABASE_DB_URL, CORS_ALLOWED_ORIGINS), then `overrides`.
+ */
 export function loadConfig(overrides: ConfigOverrides = {}, toml: Toml = readSupabaseToml()): LocalConfig {
   const api = table(toml, 'api');
   const db = table(toml, 'db');
   const auth = table(toml, 'auth');
   const email = table(toml, 'auth', 'email');
   const env = process.env;
+  const tomlSecret = typeof auth.jwt_secret === 'string' && !auth.jwt_secret.startsWith('env(') ? auth.jwt_secret : undefined;
+  const jwtSecret = env.STACK_JWT_SECRET || tomlSecret;
+  // A secret of your own needs anon/service_role keys signed with it.
+  const keys = jwtSecret && jwtSecret !== DEFAULT_KEYS.jwtSecret
+    ? { ...DEFAULT_KEYS, jwtSecret, anonKey: signLegacyApiKey(jwtSecret, 'anon'), serviceRoleKey: signLegacyApiKey(jwtSecret, 'service_role') }
+    : DEFAULT_KEYS;
   const base: LocalConfig = {
     host: '127.0.0.1',
-    apiPort: num(api.port, 54321),
-    dbPort: num(db.port, 54322),
+    apiPort: envNumber(env.STACK_API_PORT) ?? num(api.port, 54321),
+    dbPort: envNumber(env.STACK_DB_PORT) ?? num(db.port, 54322),
     dbUrl: env.SUPABASE_DB_URL || undefined,
-    dataDir: path.join(ROOT, '.data', 'local'),
-    ...DEFAULT_KEYS,
+    dataDir: env.STACK_DATA_DIR ? path.resolve(env.STACK_DATA_DIR) : path.join(ROOT, '.data', 'local'),
+    ...keys,
     auth: {
       jwtExpiry: num(auth.jwt_expiry, 3600),
       enableSignup: bool(auth.enable_signup, true) && bool(email.enable_signup, true),
