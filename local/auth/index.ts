@@ -1,8 +1,29 @@
-// Supabase Auth (GoTrue) stand-in, served by the gateway under /auth/v1 (reference section A).
+// Supabase Auth (GoTrue) stand-in, served by the gateway under /auth/v1 (reference section A): the
+// routes supabase-js 2.119 uses, on the real auth.* tables, with GoTrue's answers and error codes.
+//
+//   http.ts      body limits, JSON decoding, versioned error rendering
+//   errors.ts    the A.1 status/code/message table
+//   guard.ts     Bearer tokens → caller (user routes) or admin
+//   signup.ts    POST /signup
+//   token.ts     POST /token (password, refresh_token with rotation + reuse detection)
+//   account.ts   GET/PUT /user, POST /logout
+//   admin.ts     /admin/users[/id]
+//   users.ts     auth.users + auth.identities rows and their JSON
+//   sessions.ts  auth.sessions, auth.refresh_tokens, auth.mfa_amr_claims, access tokens
+//   passwords.ts bcrypt on a worker pool
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LocalConfig } from '../config.ts';
+import postgres from 'postgres';
+import { apiUrl, type LocalConfig } from '../config.ts';
 import type { HttpService } from '../gateway.ts';
 import type { KeyRing } from '../jwt.ts';
+import { getUser, logout, updateSelf } from './account.ts';
+import { adminRoute } from './admin.ts';
+import type { AuthContext } from './context.ts';
+import { AuthError, DatabaseError, Errors } from './errors.ts';
+import { sendError, sendJson, toRequest, type Request } from './http.ts';
+import { createPasswordHasher } from './passwords.ts';
+import { signup } from './signup.ts';
+import { token } from './token.ts';
 
 export interface AuthService extends HttpService {
   close(): Promise<void>;
@@ -14,12 +35,108 @@ export interface AuthOptions {
   keys: KeyRing;
 }
 
-export async function createAuthService(_options: AuthOptions): Promise<AuthService> {
+type Handler = (ctx: AuthContext, r: Request) => Promise<void>;
+
+/** Path → method → handler; a known path with another method is a 405. */
+const ROUTES: Record<string, Record<string, Handler>> = {
+  '/signup': { POST: signup },
+  '/token': { POST: token },
+  '/logout': { POST: logout },
+  '/user': { GET: getUser, PUT: updateSelf },
+  '/admin/users': { GET: (ctx, r) => adminRoute(ctx, r, null), POST: (ctx, r) => adminRoute(ctx, r, null) },
+  '/.well-known/jwks.json': { GET: jwks },
+  '/health': { GET: health },
+  '/settings': { GET: settings },
+};
+
+const ADMIN_USER_PATH = /^\/admin\/users\/([^/]+)$/;
+const ADMIN_USER_METHODS = new Set(['GET', 'PUT', 'DELETE']);
+
+function route(r: Request): Handler | AuthError {
+  const byMethod = ROUTES[r.path];
+  if (byMethod) return byMethod[r.method] ?? Errors.methodNotAllowed();
+  const admin = ADMIN_USER_PATH.exec(r.path);
+  if (admin) {
+    if (!ADMIN_USER_METHODS.has(r.method)) return Errors.methodNotAllowed();
+    const id = admin[1] ?? '';
+    // `%`-escapes never make a valid UUID, so the raw segment is checked as it is.
+    return (ctx, req) => adminRoute(ctx, req, id);
+  }
+  return Errors.routeNotFound();
+}
+
+async function jwks(ctx: AuthContext, r: Request): Promise<void> {
+  sendJson(r, 200, ctx.keys.jwks, { 'Cache-Control': 'public, max-age=600' });
+}
+
+async function health(_ctx: AuthContext, r: Request): Promise<void> {
+  sendJson(r, 200, { version: 'local', name: 'GoTrue', description: 'GoTrue is a user registration and authentication API' });
+}
+
+/** GET /settings: what the CLI's defaults enable (D.3). */
+async function settings(ctx: AuthContext, r: Request): Promise<void> {
+  const { auth } = ctx.config;
+  sendJson(r, 200, {
+    external: { anonymous_users: false, email: true, phone: false },
+    disable_signup: !auth.enableSignup,
+    mailer_autoconfirm: !auth.enableConfirmations,
+    phone_autoconfirm: true,
+    sms_provider: '',
+    saml_enabled: false,
+  });
+}
+
+/**
+ * GoTrue connects as supabase_auth_admin, so triggers on auth.users run as that role. We do the same
+ * when our login may assume it, so that a trigger which would fail under the real Auth fails here.
+ */
+async function openPool(dbUrl: string) {
+  const options = { onnotice: () => {}, connection: { application_name: 'tekton-local-auth' } };
+  const probe = postgres(dbUrl, { ...options, max: 1 });
+  const asAuthAdmin = await probe<{ ok: boolean }[]>`
+      select case when exists (select 1 from pg_roles where rolname = 'supabase_auth_admin')
+                  then pg_has_role(current_user, 'supabase_auth_admin', 'member') else false end as ok`
+    .then(([row]) => row?.ok ?? false)
+    .finally(() => probe.end());
+  return postgres(dbUrl, {
+    ...options,
+    max: 6,
+    idle_timeout: 30,
+    connection: { ...options.connection, ...(asAuthAdmin ? { role: 'supabase_auth_admin' } : {}) },
+  });
+}
+
+export async function createAuthService({ config, dbUrl, keys }: AuthOptions): Promise<AuthService> {
+  const sql = await openPool(dbUrl);
+  const ctx: AuthContext = {
+    config,
+    sql,
+    keys,
+    passwords: createPasswordHasher(),
+    issuer: config.auth.issuer ?? `${apiUrl(config)}/auth/v1`,
+    aud: 'authenticated',
+    adminRoles: ['service_role', 'supabase_admin'],
+    log: (message, err) => console.error(`[auth] ${message}`, err ?? ''),
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const r = toRequest(req, res);
+    try {
+      const handler = route(r);
+      if (handler instanceof AuthError) throw handler;
+      await handler(ctx, r);
+    } catch (err) {
+      if (err instanceof DatabaseError) ctx.log(`${r.method} ${r.path}: ${err.message}`, err.cause);
+      else if (!(err instanceof AuthError)) ctx.log(`${r.method} ${r.path} failed`, err);
+      // Whatever went wrong, the client gets the JSON error shape and never our internals.
+      if (!res.writableEnded) sendError(r, err instanceof AuthError ? err : Errors.unexpected());
+    }
+  }
+
   return {
-    handle(_req: IncomingMessage, res: ServerResponse) {
-      res.writeHead(501, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ code: 'not_implemented', message: 'Auth stand-in not built yet' }));
+    handle,
+    async close() {
+      await Promise.allSettled([sql.end({ timeout: 5 }), ctx.passwords.close()]);
     },
-    async close() {},
   };
 }
