@@ -1,0 +1,204 @@
+// Shared helpers for the Auth suites: real supabase-js clients against a stack, raw HTTP calls for
+// what the client hides (headers, legacy bodies), token forgery, and a direct database handle.
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
+import postgres from 'postgres';
+import { randomBytes } from 'node:crypto';
+import { SignJWT, importJWK, generateKeyPair, type JWTPayload } from 'jose';
+import { inject } from 'vitest';
+import { DEFAULT_KEYS, type AuthSettings } from '../../local/config.ts';
+import { startStack } from '../../local/stack.ts';
+
+export const stack = inject('stack');
+
+/** Where a suite points its clients: the shared stack or a throw-away one with other settings. */
+export interface Target {
+  url: string;
+  dbUrl: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  publishableKey: string;
+  secretKey: string;
+  jwtSecret: string;
+}
+
+export const PASSWORD = 'correct-horse-9';
+
+export function uniqueEmail(tag: string): string {
+  return `${tag}-${randomBytes(5).toString('hex')}@example.com`;
+}
+
+export interface ClientOptions {
+  key?: string;
+  fetch?: typeof fetch;
+  storageKey?: string;
+  target?: Target;
+}
+
+/** A real supabase-js client, Node 20 friendly, nothing persisted, no background refresh. */
+export function client(options: ClientOptions = {}): SupabaseClient {
+  const target = options.target ?? stack;
+  return createClient(target.url, options.key ?? target.anonKey, {
+    realtime: { transport: WebSocket as never },
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false, storageKey: options.storageKey },
+    global: options.fetch ? { fetch: options.fetch } : {},
+  });
+}
+
+export function adminClient(target: Target = stack, key = target.serviceRoleKey): SupabaseClient {
+  return client({ key, target });
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+}
+
+/** A confirmed e-mail user created through the admin API. */
+export async function createUser(tag: string, target: Target = stack, extra: Record<string, unknown> = {}): Promise<TestUser> {
+  const email = uniqueEmail(tag);
+  const { data, error } = await adminClient(target).auth.admin.createUser({ email, password: PASSWORD, email_confirm: true, ...extra });
+  if (error || !data.user) throw new Error(`createUser failed: ${error?.message}`);
+  return { id: data.user.id, email, password: PASSWORD };
+}
+
+/** Signs `user` in on a fresh client and returns both. */
+export async function signIn(user: TestUser, target: Target = stack) {
+  const c = client({ target });
+  const { data, error } = await c.auth.signInWithPassword({ email: user.email, password: user.password });
+  if (error || !data.session) throw new Error(`signIn failed: ${error?.message}`);
+  return { client: c, session: data.session };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown> | null;
+  text: string;
+}
+
+export interface RawOptions {
+  method?: string;
+  /** An object is sent as JSON; a string is sent as it is. */
+  body?: unknown;
+  /** Bearer token; `null` sends no Authorization at all. */
+  token?: string | null;
+  apikey?: string | null;
+  /** Send `X-Supabase-Api-Version: 2024-01-01` like auth-js does (default true). */
+  versioned?: boolean;
+  headers?: Record<string, string>;
+  target?: Target;
+}
+
+function parseJson(text: string): Record<string, unknown> | null {
+  try {
+    return text ? (JSON.parse(text) as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One HTTP call to `/auth/v1<path>` through the gateway, as auth-js would make it. */
+export async function raw(path: string, options: RawOptions = {}): Promise<RawResponse> {
+  const target = options.target ?? stack;
+  const headers: Record<string, string> = { ...options.headers };
+  const apikey = options.apikey === undefined ? target.anonKey : options.apikey;
+  if (apikey !== null) headers.apikey = apikey;
+  const token = options.token === undefined ? apikey : options.token;
+  if (token !== null && token !== undefined) headers.Authorization = `Bearer ${token}`;
+  if (options.versioned !== false) headers['X-Supabase-Api-Version'] = '2024-01-01';
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['Content-Type'] ??= 'application/json;charset=UTF-8';
+  }
+  const res = await fetch(`${target.url}/auth/v1${path}`, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: parseJson(text), text };
+}
+
+/** A fetch that records every URL it is asked for. */
+export function countingFetch() {
+  const urls: string[] = [];
+  const wrapped: typeof fetch = (input, init) => {
+    urls.push(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    return fetch(input, init);
+  };
+  return {
+    fetch: wrapped,
+    urls,
+    count: (fragment: string) => urls.filter((url) => new URL(url).pathname.endsWith(fragment)).length,
+  };
+}
+
+export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [header, payload] = token.split('.');
+  const decode = (part = '') => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return { header: decode(header), payload: decode(payload) };
+}
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** Ways to forge a token from a real one; each must be refused by every route. */
+export async function forgeries(realToken: string, jwtSecret: string): Promise<Record<string, string>> {
+  const { header, payload } = decodeJwt(realToken);
+  const [h, p, s = ''] = realToken.split('.');
+  const now = Math.floor(Date.now() / 1000);
+  const { privateKey: otherKey } = await generateKeyPair('ES256', { extractable: true });
+  const realKey = await importJWK({ ...DEFAULT_KEYS.signingKey }, 'ES256');
+  // Flip a character in the middle of the signature so it stays valid base64url.
+  const middle = Math.floor(s.length / 2);
+  const flipped = s.slice(0, middle) + (s[middle] === 'A' ? 'B' : 'A') + s.slice(middle + 1);
+  return {
+    'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${p}.`,
+    'signed with another ES256 key under the same kid': await new SignJWT(payload as JWTPayload)
+      .setProtectedHeader(header as never)
+      .sign(otherKey),
+    'HS256 with a wrong secret': await new SignJWT(payload as JWTPayload)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .sign(new TextEncoder().encode(`${jwtSecret}-but-not-quite`)),
+    'tampered payload': `${h}.${b64({ ...payload, role: 'service_role', sub: payload.sub })}.${s}`,
+    'tampered signature': `${h}.${p}.${flipped}`,
+    expired: await new SignJWT({ ...payload, iat: now - 7200, exp: now - 3600 } as JWTPayload)
+      .setProtectedHeader(header as never)
+      .sign(realKey),
+    'not a JWT': 'definitely-not-a-jwt',
+  };
+}
+
+/** Exported so suites can sign well-formed tokens of their own with the CLI's default key. */
+export async function signWithDefaultKey(payload: JWTPayload): Promise<string> {
+  const key = await importJWK({ ...DEFAULT_KEYS.signingKey }, 'ES256');
+  return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: DEFAULT_KEYS.signingKey.kid, typ: 'JWT' }).sign(key);
+}
+
+export async function signHs256(payload: JWTPayload, secret: string): Promise<string> {
+  return new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
+}
+
+/** A small pool on the stack's database for checking what the service wrote. */
+export function database(target: Target = stack) {
+  return postgres(target.dbUrl, { max: 2, onnotice: () => {} });
+}
+
+/**
+ * A throw-away stack (no Edge Functions) with other Auth settings, for the behaviour that depends
+ * on configuration. Suites skip these tests against an external stack.
+ */
+export async function variantStack(auth: Partial<AuthSettings>): Promise<{ target: Target; stop(): Promise<void> }> {
+  const started = await startStack({ ephemeral: true, functions: false, overrides: { dbUrl: undefined, auth } });
+  const { config } = started;
+  return {
+    target: {
+      url: started.url,
+      dbUrl: started.dbUrl,
+      anonKey: config.anonKey,
+      serviceRoleKey: config.serviceRoleKey,
+      publishableKey: config.publishableKey,
+      secretKey: config.secretKey,
+      jwtSecret: config.jwtSecret,
+    },
+    stop: () => started.stop(),
+  };
+}
