@@ -140,29 +140,28 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** Ways to forge a token from a real one; each must be refused by every route. */
+/** Ways to forge a token from a real one (user token or API key); every route must refuse each. */
 export async function forgeries(realToken: string, jwtSecret: string): Promise<Record<string, string>> {
-  const { header, payload } = decodeJwt(realToken);
+  const { payload } = decodeJwt(realToken);
   const [h, p, s = ''] = realToken.split('.');
   const now = Math.floor(Date.now() / 1000);
+  const es256 = { alg: 'ES256', kid: DEFAULT_KEYS.signingKey.kid, typ: 'JWT' };
   const { privateKey: otherKey } = await generateKeyPair('ES256', { extractable: true });
   const realKey = await importJWK({ ...DEFAULT_KEYS.signingKey }, 'ES256');
   // Flip a character in the middle of the signature so it stays valid base64url.
   const middle = Math.floor(s.length / 2);
   const flipped = s.slice(0, middle) + (s[middle] === 'A' ? 'B' : 'A') + s.slice(middle + 1);
+  // Escalate (or at least change) the role without re-signing.
+  const escalated = { ...payload, role: payload.role === 'service_role' ? 'supabase_admin' : 'service_role' };
   return {
     'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${p}.`,
-    'signed with another ES256 key under the same kid': await new SignJWT(payload as JWTPayload)
-      .setProtectedHeader(header as never)
-      .sign(otherKey),
+    'signed with another ES256 key under the same kid': await new SignJWT(payload as JWTPayload).setProtectedHeader(es256).sign(otherKey),
     'HS256 with a wrong secret': await new SignJWT(payload as JWTPayload)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .sign(new TextEncoder().encode(`${jwtSecret}-but-not-quite`)),
-    'tampered payload': `${h}.${b64({ ...payload, role: 'service_role', sub: payload.sub })}.${s}`,
+    'tampered payload': `${h}.${b64(escalated)}.${s}`,
     'tampered signature': `${h}.${p}.${flipped}`,
-    expired: await new SignJWT({ ...payload, iat: now - 7200, exp: now - 3600 } as JWTPayload)
-      .setProtectedHeader(header as never)
-      .sign(realKey),
+    expired: await new SignJWT({ ...payload, iat: now - 7200, exp: now - 3600 } as JWTPayload).setProtectedHeader(es256).sign(realKey),
     'not a JWT': 'definitely-not-a-jwt',
   };
 }
