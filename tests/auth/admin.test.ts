@@ -225,6 +225,7 @@ describe('listUsers', () => {
     const mine = await createUser('listed');
     const { data, error } = await adminClient().auth.admin.listUsers({ page: 1, perPage: 1000 });
     expect(error).toBeNull();
+    if (!('aud' in data)) throw new Error('listUsers failed');
     expect(data.aud).toBe('authenticated');
     expect(data.total).toBeGreaterThanOrEqual(1);
     expect(data.lastPage).toBe(1);
@@ -236,6 +237,7 @@ describe('listUsers', () => {
   it('a second page of one user per page is what the client reports as nextPage', async () => {
     await createUser('nextpage');
     const { data } = await adminClient().auth.admin.listUsers({ page: 1, perPage: 1 });
+    if (!('nextPage' in data)) throw new Error('listUsers failed');
     expect(data.users).toHaveLength(1);
     expect(data.nextPage).toBe(2);
   });

@@ -27,12 +27,12 @@ describe('signInWithPassword', () => {
     const before = await sessionsOf(user.id);
     const { data, error } = await client().auth.signInWithPassword({ email: user.email, password: user.password });
     expect(error).toBeNull();
-    expect(data.user.id).toBe(user.id);
-    expect(data.session.refresh_token).toMatch(/^[a-z0-9]{12}$/);
-    expect(data.user.last_sign_in_at).toBeTruthy();
+    expect(data.user?.id).toBe(user.id);
+    expect(data.session?.refresh_token).toMatch(/^[a-z0-9]{12}$/);
+    expect(data.user?.last_sign_in_at).toBeTruthy();
     const after = await sessionsOf(user.id);
     expect(after).toHaveLength(before.length + 1);
-    expect(after).toContain(decodeJwt(data.session.access_token).payload.session_id);
+    expect(after).toContain(decodeJwt(data.session!.access_token).payload.session_id);
   });
 
   it('matches the e-mail case-insensitively', async () => {
