@@ -1,0 +1,182 @@
+-- Realtime: the broadcasts the brand_dna trigger writes into realtime.messages, and who may read
+-- and write which private topics, checked the way Supabase Realtime checks them (reference B.7):
+-- as the superuser insert a probe row per extension, then switch to the caller's role with
+-- `realtime.topic` and the JWT claims set, and see whether the probe is visible (read) or whether an
+-- INSERT of (topic, extension) passes RLS (write).
+begin;
+select plan(57);
+
+-- Read check: is a probe row for (topic, extension) visible to a caller with these claims?
+create function pg_temp.realtime_can_read(claims jsonb, topic text, extension text)
+returns boolean
+language plpgsql
+as $$
+declare
+  probe uuid;
+  seen boolean;
+begin
+  perform tests.clear_authentication();
+  insert into realtime.messages (topic, extension) values (topic, extension) returning id into probe;
+  perform set_config('request.jwt.claims', claims::text, true);
+  perform set_config('request.jwt.claim.sub', coalesce(claims ->> 'sub', ''), true);
+  perform set_config('request.jwt.claim.role', claims ->> 'role', true);
+  perform set_config('realtime.topic', topic, true);
+  perform set_config('role', claims ->> 'role', true);
+  select exists (select 1 from realtime.messages m where m.id = probe) into seen;
+  perform tests.clear_authentication();
+  delete from realtime.messages m where m.id = probe;
+  return seen;
+end
+$$;
+
+-- Write check: does an INSERT of (topic, extension) pass RLS for a caller with these claims?
+create function pg_temp.realtime_can_write(claims jsonb, topic text, extension text)
+returns boolean
+language plpgsql
+as $$
+declare
+  allowed boolean;
+begin
+  perform tests.clear_authentication();
+  perform set_config('request.jwt.claims', claims::text, true);
+  perform set_config('request.jwt.claim.sub', coalesce(claims ->> 'sub', ''), true);
+  perform set_config('request.jwt.claim.role', claims ->> 'role', true);
+  perform set_config('realtime.topic', topic, true);
+  perform set_config('role', claims ->> 'role', true);
+  begin
+    insert into realtime.messages (topic, extension) values (topic, extension);
+    allowed := true;
+    raise exception 'probe written' using errcode = 'P0001'; -- undo the probe, as Realtime does
+  exception
+    when insufficient_privilege then allowed := false;
+    when raise_exception then null;
+  end;
+  perform tests.clear_authentication();
+  return allowed;
+end
+$$;
+
+select * from tests.create_team('a') \gset a_
+select * from tests.create_team('b') \gset b_
+select tests.create_user('outsider@test.local') as outsider \gset
+select tests.create_user('admin@test.local', '{"role": "admin"}') as admin \gset
+
+-- =============================================================================================
+-- What the trigger broadcasts
+-- =============================================================================================
+select tests.authenticate_as(:'a_editor_id');
+insert into public.brand_dna (workspace_id, slug, name, density, warmth, playfulness, sophistication, energy)
+values (:'a_workspace_id', 'live', 'Live', .5, .5, .5, .5, .5) returning id as bd \gset
+select tests.clear_authentication();
+
+select set_eq(format($$select topic, event, extension, private from realtime.messages where payload ->> 'id' = %L$$, :'bd'),
+  format($$values ('brand_dna:%s', 'INSERT', 'broadcast', true), ('workspace:%s', 'INSERT', 'broadcast', true)$$, :'bd', :'a_workspace_id'),
+  'an insert is broadcast privately to brand_dna:<id> and workspace:<workspace_id>, event INSERT');
+select set_eq(format($$select jsonb_object_keys(payload) from realtime.messages where topic = 'brand_dna:%s' and event = 'INSERT'$$, :'bd'),
+  array['id', 'workspace_id', 'operation', 'revision', 'version', 'actor_id', 'changed', 'record'],
+  'the INSERT payload carries id, workspace_id, operation, revision, version, actor_id, changed and record');
+select results_eq(format($$select payload ->> 'operation', (payload ->> 'revision')::int, payload ->> 'version', (payload ->> 'actor_id')::uuid,
+                                 payload -> 'record' ->> 'name', (payload ->> 'workspace_id')::uuid
+                          from realtime.messages where topic = 'brand_dna:%s' and event = 'INSERT'$$, :'bd'),
+  format($$values ('INSERT', 1, '1.0.0', %L::uuid, 'Live', %L::uuid)$$, :'a_editor_id', :'a_workspace_id'),
+  'the INSERT payload says what happened, by whom, and has the new record');
+select is((select payload from realtime.messages where topic = 'brand_dna:' || :'bd' and event = 'INSERT'),
+          (select payload from realtime.messages where topic = 'workspace:' || :'a_workspace_id' and event = 'INSERT'),
+  'both topics get the same payload');
+
+select tests.authenticate_as(:'a_owner_id');
+update public.brand_dna set warmth = .9 where id = :'bd';
+select tests.clear_authentication();
+select set_eq(format($$select topic from realtime.messages where event = 'UPDATE' and payload ->> 'id' = %L$$, :'bd'),
+  format($$values ('brand_dna:%s'), ('workspace:%s')$$, :'bd', :'a_workspace_id'), 'an update is broadcast to both topics, event UPDATE');
+select set_eq(format($$select jsonb_object_keys(payload) from realtime.messages where topic = 'brand_dna:%s' and event = 'UPDATE'$$, :'bd'),
+  array['id', 'workspace_id', 'operation', 'revision', 'version', 'actor_id', 'changed', 'record'], 'the UPDATE payload has the same keys');
+select results_eq(format($$select (payload ->> 'revision')::int, payload ->> 'version', (payload ->> 'actor_id')::uuid, payload -> 'changed',
+                                 (payload -> 'record' ->> 'warmth')::float8
+                          from realtime.messages where topic = 'brand_dna:%s' and event = 'UPDATE'$$, :'bd'),
+  format($$values (2, '1.0.1', %L::uuid, '["version", "warmth"]'::jsonb, .9::float8)$$, :'a_owner_id'),
+  'the UPDATE payload names the new revision and version, the author, the changed columns and the new record');
+
+select tests.authenticate_as(:'a_owner_id');
+update public.brand_dna set warmth = .9, name = 'Live' where id = :'bd';
+select tests.clear_authentication();
+select is((select count(*) from realtime.messages where event = 'UPDATE' and payload ->> 'id' = :'bd'), 2::bigint,
+  'an update that changes nothing broadcasts nothing');
+
+select tests.authenticate_as(:'a_owner_id');
+delete from public.brand_dna where id = :'bd';
+select tests.clear_authentication();
+select set_eq(format($$select topic, event from realtime.messages where event = 'DELETE' and payload ->> 'id' = %L$$, :'bd'),
+  format($$values ('brand_dna:%s', 'DELETE'), ('workspace:%s', 'DELETE')$$, :'bd', :'a_workspace_id'), 'a delete is broadcast to both topics, event DELETE');
+select results_eq(format($$select payload ->> 'operation', (payload ->> 'revision')::int, payload -> 'record', (payload ->> 'actor_id')::uuid
+                          from realtime.messages where topic = 'brand_dna:%s' and event = 'DELETE'$$, :'bd'),
+  format($$values ('DELETE', 2, 'null'::jsonb, %L::uuid)$$, :'a_owner_id'), 'the DELETE payload has the last revision and no record');
+select is((select count(*) from realtime.messages where payload ->> 'id' = :'bd'), 6::bigint,
+  'three changes, two topics: six broadcasts in all');
+
+-- A brand DNA for the authorization checks below.
+insert into public.brand_dna (workspace_id, slug, name, density, warmth, playfulness, sophistication, energy)
+values (:'a_workspace_id', 'topic', 'Topic', .5, .5, .5, .5, .5) returning id as bd \gset
+select 'brand_dna:' || :'bd' as bd_topic, 'workspace:' || :'a_workspace_id' as ws_topic \gset
+select tests.jwt_claims(:'a_viewer_id') as viewer, tests.jwt_claims(:'a_editor_id') as editor, tests.jwt_claims(:'a_owner_id') as owner,
+       tests.jwt_claims(:'b_owner_id') as other_owner, tests.jwt_claims(:'outsider') as outsider_claims, tests.jwt_claims(:'admin') as admin_claims,
+       '{"iss": "supabase-demo", "role": "anon", "exp": 1983812996}' as anon, '{"role": "service_role"}' as service \gset
+
+-- =============================================================================================
+-- Read (join) checks
+-- =============================================================================================
+select ok(pg_temp.realtime_can_read(:'viewer', :'bd_topic', 'broadcast'), 'a viewer may receive broadcasts on brand_dna:<id>');
+select ok(pg_temp.realtime_can_read(:'viewer', :'bd_topic', 'presence'), 'a viewer may see presence on brand_dna:<id>');
+select ok(pg_temp.realtime_can_read(:'editor', :'bd_topic', 'broadcast'), 'an editor may receive broadcasts on brand_dna:<id>');
+select ok(pg_temp.realtime_can_read(:'owner', :'bd_topic', 'broadcast'), 'an owner may receive broadcasts on brand_dna:<id>');
+select ok(pg_temp.realtime_can_read(:'viewer', :'ws_topic', 'broadcast'), 'a viewer may receive broadcasts on workspace:<id>');
+select ok(pg_temp.realtime_can_read(:'owner', :'ws_topic', 'presence'), 'an owner may see presence on workspace:<id>');
+select ok(not pg_temp.realtime_can_read(:'outsider_claims', :'bd_topic', 'broadcast'), 'a non-member may not receive brand_dna:<id>');
+select ok(not pg_temp.realtime_can_read(:'outsider_claims', :'ws_topic', 'broadcast'), 'a non-member may not receive workspace:<id>');
+select ok(not pg_temp.realtime_can_read(:'outsider_claims', :'ws_topic', 'presence'), 'a non-member may not see presence');
+select ok(not pg_temp.realtime_can_read(:'other_owner', :'bd_topic', 'broadcast'), 'the owner of another workspace may not receive it');
+select ok(not pg_temp.realtime_can_read(:'admin_claims', :'ws_topic', 'broadcast'), 'a platform admin who is no member may not receive it');
+select ok(not pg_temp.realtime_can_read(:'anon', :'bd_topic', 'broadcast'), 'anon may not receive brand_dna:<id>');
+select ok(not pg_temp.realtime_can_read(:'anon', :'ws_topic', 'presence'), 'anon may not see presence');
+select ok(pg_temp.realtime_can_read(:'service', :'bd_topic', 'broadcast'), 'the service role may (it bypasses RLS)');
+select ok(pg_temp.realtime_can_read(:'other_owner', 'workspace:' || :'b_workspace_id', 'broadcast'), 'members of B receive B''s topic');
+select ok(not pg_temp.realtime_can_read(:'viewer', 'workspace:' || :'b_workspace_id', 'broadcast'), 'and A''s members do not');
+select ok(not pg_temp.realtime_can_read(:'viewer', :'bd_topic', 'postgres_changes'), 'only the broadcast and presence extensions are granted');
+
+-- Malformed and foreign topics are plain denials, never errors.
+select ok(not pg_temp.realtime_can_read(:'viewer', :'bd_topic' || 'x', 'broadcast'), 'a topic with trailing junk is denied');
+select ok(not pg_temp.realtime_can_read(:'viewer', ' ' || :'bd_topic', 'broadcast'), 'a topic with leading space is denied');
+select ok(not pg_temp.realtime_can_read(:'viewer', 'brand_dna:not-a-uuid-at-all-but-36-chars-long-xx', 'broadcast'), 'a non-uuid id is denied, not a cast error');
+select ok(not pg_temp.realtime_can_read(:'viewer', 'brand_dna:' || repeat('-', 36), 'broadcast'), 'an id of 36 hyphens is denied');
+select ok(not pg_temp.realtime_can_read(:'viewer', 'BRAND_DNA:' || :'bd', 'broadcast'), 'the topic prefix is case-sensitive');
+select ok(not pg_temp.realtime_can_read(:'viewer', 'brand_dna:' || :'a_workspace_id', 'broadcast'), 'a workspace id is no brand DNA id');
+select ok(not pg_temp.realtime_can_read(:'viewer', 'workspace:' || gen_random_uuid(), 'broadcast'), 'an unknown workspace is denied');
+select ok(not pg_temp.realtime_can_read(:'viewer', 'room:' || :'a_workspace_id', 'broadcast'), 'other topic families are denied');
+select ok(not pg_temp.realtime_can_read(:'viewer', 'workspace:' || :'a_workspace_id' || ':extra', 'broadcast'), 'sub-topics are denied');
+select ok(not pg_temp.realtime_can_read(:'viewer', $$workspace:x' or '1'='1$$, 'broadcast'), 'SQL in a topic is just a wrong topic');
+select ok(not pg_temp.realtime_can_read(:'viewer', '', 'broadcast'), 'an empty topic is denied');
+
+-- =============================================================================================
+-- Write checks: presence for members, broadcast for editors and owners
+-- =============================================================================================
+select ok(pg_temp.realtime_can_write(:'viewer', :'bd_topic', 'presence'), 'a viewer may share presence on brand_dna:<id>');
+select ok(not pg_temp.realtime_can_write(:'viewer', :'bd_topic', 'broadcast'), 'a viewer may not broadcast on brand_dna:<id>');
+select ok(pg_temp.realtime_can_write(:'viewer', :'ws_topic', 'presence'), 'a viewer may share presence on workspace:<id>');
+select ok(not pg_temp.realtime_can_write(:'viewer', :'ws_topic', 'broadcast'), 'a viewer may not broadcast on workspace:<id>');
+select ok(pg_temp.realtime_can_write(:'editor', :'bd_topic', 'presence'), 'an editor may share presence');
+select ok(pg_temp.realtime_can_write(:'editor', :'bd_topic', 'broadcast'), 'an editor may broadcast on brand_dna:<id>');
+select ok(pg_temp.realtime_can_write(:'editor', :'ws_topic', 'broadcast'), 'an editor may broadcast on workspace:<id>');
+select ok(pg_temp.realtime_can_write(:'owner', :'bd_topic', 'broadcast'), 'an owner may broadcast');
+select ok(pg_temp.realtime_can_write(:'owner', :'ws_topic', 'presence'), 'an owner may share presence');
+select ok(not pg_temp.realtime_can_write(:'outsider_claims', :'bd_topic', 'presence'), 'a non-member may not share presence');
+select ok(not pg_temp.realtime_can_write(:'outsider_claims', :'ws_topic', 'broadcast'), 'a non-member may not broadcast');
+select ok(not pg_temp.realtime_can_write(:'other_owner', :'bd_topic', 'broadcast'), 'the owner of another workspace may not broadcast here');
+select ok(not pg_temp.realtime_can_write(:'admin_claims', :'ws_topic', 'broadcast'), 'a platform admin who is no member may not broadcast');
+select ok(not pg_temp.realtime_can_write(:'anon', :'bd_topic', 'presence'), 'anon may not share presence');
+select ok(not pg_temp.realtime_can_write(:'anon', :'ws_topic', 'broadcast'), 'anon may not broadcast');
+select ok(not pg_temp.realtime_can_write(:'editor', :'bd_topic' || 'x', 'broadcast'), 'an editor may not broadcast on a malformed topic');
+select ok(not pg_temp.realtime_can_write(:'editor', 'room:lobby', 'presence'), 'nor share presence on a foreign topic');
+select ok(not pg_temp.realtime_can_write(:'editor', :'bd_topic', 'postgres_changes'), 'nor write another extension');
+
+select * from finish();
+rollback;
