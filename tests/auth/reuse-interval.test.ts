@@ -1,0 +1,76 @@
+// Settings-dependent Auth behaviour on a throw-away stack with refresh_token_reuse_interval = 1 s
+// (instead of 10, so reuse "after the interval" takes a short wait, not a 10 s sleep) and sign-ups
+// disabled. Skipped against an external stack, whose settings we do not control.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type postgres from 'postgres';
+import { client, createUser, database, decodeJwt, PASSWORD, signIn, stack, uniqueEmail, variantStack, type Target } from './helpers.ts';
+
+const INTERVAL_MS = 1000;
+/** Just past the reuse interval. */
+const pastInterval = () => new Promise((resolve) => setTimeout(resolve, INTERVAL_MS + 250));
+
+describe.skipIf(stack.external)('refresh_token_reuse_interval = 1, signups disabled', () => {
+  let target: Target;
+  let stop: () => Promise<void>;
+  let sql: postgres.Sql;
+
+  beforeAll(async () => {
+    ({ target, stop } = await variantStack({ refreshTokenReuseInterval: 1, enableSignup: false }));
+    sql = database(target);
+  });
+  afterAll(async () => {
+    await sql?.end();
+    await stop?.();
+  });
+
+  const refresh = (token: string) => client({ target }).auth.refreshSession({ refresh_token: token });
+
+  // Reuse *within* the interval is covered on the shared stack (10 s), where it cannot race the clock.
+  it('F3: past the interval, R1 still returns R2, but reusing R0 revokes the whole family', async () => {
+    const user = await createUser('reuse', target);
+    const { session } = await signIn(user, target);
+    const sessionId = decodeJwt(session.access_token).payload.session_id as string;
+    const r0 = session.refresh_token;
+    const r1 = (await refresh(r0)).data.session!.refresh_token;
+    const r2 = (await refresh(r1)).data.session!.refresh_token;
+    await pastInterval();
+
+    // The parent of the current token is honoured with no time limit.
+    const replayR1 = await refresh(r1);
+    expect(replayR1.error).toBeNull();
+    expect(replayR1.data.session!.refresh_token).toBe(r2);
+
+    // An older generation past the interval looks like theft.
+    const replayR0 = await refresh(r0);
+    expect(replayR0.data.session).toBeNull();
+    expect(replayR0.error?.status).toBe(400);
+    expect(replayR0.error?.code).toBe('refresh_token_already_used');
+    expect(replayR0.error?.message).toBe('Invalid Refresh Token: Already Used');
+
+    const tokens = await sql<{ token: string; revoked: boolean }[]>`
+      select token, revoked from auth.refresh_tokens where session_id = ${sessionId} order by id`;
+    expect(tokens.map((t) => t.token)).toEqual([r0, r1, r2]);
+    expect(tokens.every((t) => t.revoked)).toBe(true);
+    // The legacy path keeps the session row itself.
+    expect(await sql`select 1 from auth.sessions where id = ${sessionId}`).toHaveLength(1);
+
+    // Once its own revocation is older than the interval, the last token is dead as well.
+    await pastInterval();
+    expect((await refresh(r2)).error?.code).toBe('refresh_token_already_used');
+  });
+
+  it('sign-up is refused with 422 signup_disabled and creates no user', async () => {
+    const email = uniqueEmail('disabled');
+    const { data, error } = await client({ target }).auth.signUp({ email, password: PASSWORD });
+    expect(data.user).toBeNull();
+    expect(error?.status).toBe(422);
+    expect(error?.code).toBe('signup_disabled');
+    expect(error?.message).toBe('Signups not allowed for this instance');
+    expect(await sql`select 1 from auth.users where email = ${email}`).toHaveLength(0);
+  });
+
+  it('admins can still create users, who can sign in', async () => {
+    const user = await createUser('stillok', target);
+    expect((await signIn(user, target)).session.user.id).toBe(user.id);
+  });
+});
