@@ -1,7 +1,7 @@
-// The /api/v1 REST API of Tekton Studio (one Hono app, mounted under the function name).
-import { Hono } from 'hono';
+// The /api/v1 REST API of Tekton Studio: one Hono app (app.ts), served by the Edge Runtime.
+import { readConfig } from '../_shared/config.ts';
+import { createApp } from './app.ts';
 
-const app = new Hono().basePath('/api');
-app.get('/v1/health', (c) => c.json({ status: 'ok' }));
+const app = createApp({ config: readConfig((name) => Deno.env.get(name)) });
 
 Deno.serve(app.fetch);

@@ -1,0 +1,83 @@
+// Configuration of a function from its environment (reference C.4 plus the API's own settings).
+// Takes a getter instead of reading Deno.env, so that Node tools (the OpenAPI generator) can load
+// the modules that use it.
+
+export interface RateLimits {
+  /** Requests per window for reads, writes and the auth routes, per user (or per client IP for anon). */
+  read: number;
+  write: number;
+  auth: number;
+  windowSeconds: number;
+}
+
+export interface FunctionConfig {
+  supabaseUrl: string;
+  dbUrl: string;
+  anonKey: string;
+  jwtSecret?: string;
+  /** SUPABASE_JWKS: public keys (and possibly the JWT secret as an `oct` key). */
+  jwks?: { keys: Record<string, unknown>[] };
+  publishableKeys: string[];
+  secretKeys: string[];
+  corsOrigins: string[];
+  rateLimits: RateLimits;
+  dbPoolSize: number;
+  /** Per-statement limit inside a request, milliseconds. */
+  statementTimeoutMs: number;
+}
+
+type Getter = (name: string) => string | undefined;
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value.trim() !== '' && Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/** `{"default":"sb_…", …}` (SUPABASE_PUBLISHABLE_KEYS / SUPABASE_SECRET_KEYS) → the keys. */
+function keyList(value: string | undefined): string[] {
+  if (!value) return [];
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    if (parsed && typeof parsed === 'object') return Object.values(parsed).filter((v): v is string => typeof v === 'string' && v !== '');
+  } catch {
+    // a bare key
+  }
+  return [value];
+}
+
+function jwksFrom(value: string | undefined): FunctionConfig['jwks'] {
+  if (!value) return undefined;
+  try {
+    const parsed = JSON.parse(value) as { keys?: unknown };
+    if (Array.isArray(parsed.keys)) return { keys: parsed.keys.filter((k): k is Record<string, unknown> => !!k && typeof k === 'object') };
+  } catch {
+    // ignored: fetched from Auth instead
+  }
+  return undefined;
+}
+
+export function readConfig(get: Getter): FunctionConfig {
+  const supabaseUrl = (get('SUPABASE_URL') ?? 'http://127.0.0.1:54321').replace(/\/+$/, '');
+  const jwtSecret = get('SUPABASE_JWT_SECRET') || undefined;
+  return {
+    supabaseUrl,
+    dbUrl: get('SUPABASE_DB_URL') ?? 'postgresql://postgres:postgres@127.0.0.1:54322/postgres',
+    anonKey: get('SUPABASE_ANON_KEY') ?? '',
+    ...(jwtSecret ? { jwtSecret } : {}),
+    jwks: jwksFrom(get('SUPABASE_JWKS')),
+    publishableKeys: keyList(get('SUPABASE_PUBLISHABLE_KEYS')),
+    secretKeys: keyList(get('SUPABASE_SECRET_KEYS')),
+    corsOrigins: (get('CORS_ALLOWED_ORIGINS') ?? '*')
+      .split(',')
+      .map((origin) => origin.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+    rateLimits: {
+      read: positiveInt(get('RATE_LIMIT_READ_PER_MINUTE'), 600),
+      write: positiveInt(get('RATE_LIMIT_WRITE_PER_MINUTE'), 120),
+      auth: positiveInt(get('RATE_LIMIT_AUTH_PER_MINUTE'), 20),
+      windowSeconds: positiveInt(get('RATE_LIMIT_WINDOW_SECONDS'), 60),
+    },
+    dbPoolSize: positiveInt(get('DB_POOL_SIZE'), 8),
+    statementTimeoutMs: positiveInt(get('DB_STATEMENT_TIMEOUT_MS'), 8000),
+  };
+}

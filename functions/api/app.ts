@@ -1,0 +1,176 @@
+// The Hono app of the API: cross-cutting concerns (request id, CORS, the caller, rate limits,
+// security headers, problems, one log line) around the routes of the registry.
+import { Hono, type Context } from 'hono';
+import { createAuthenticator, type Authenticator, type Caller } from '../_shared/auth.ts';
+import type { FunctionConfig } from '../_shared/config.ts';
+import { asCaller, createPool, type Sql } from '../_shared/db.ts';
+import {
+  createCors,
+  logRequest,
+  preflight,
+  queryObject,
+  readJsonBody,
+  requestIdFrom,
+  setSecurityHeaders,
+  validate,
+} from '../_shared/http.ts';
+import { ApiError, fromDatabaseError, problem, problemResponse } from '../_shared/problems.ts';
+import { clientAddress, rateClass, rateLimitHeaders, rateSubject, takeRateLimit, type RateDecision } from '../_shared/rate-limit.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { pathMatcher, type RouteSpec, type Services } from './registry.ts';
+import { routes as allRoutes } from './routes/index.ts';
+
+interface ConnInfo {
+  remoteAddr?: { hostname?: string };
+}
+
+type AppEnv = {
+  Bindings: ConnInfo | undefined;
+  Variables: { requestId: string; caller: Caller | null; rate: RateDecision | null; error: ApiError | null };
+};
+
+export interface AppOptions {
+  config: FunctionConfig;
+  /** Defaults to a pool on config.dbUrl. */
+  sql?: Sql;
+  authenticator?: Authenticator;
+  fetch?: typeof fetch;
+  routes?: RouteSpec[];
+}
+
+function toApiError(err: unknown): ApiError {
+  return err instanceof ApiError ? err : fromDatabaseError(err);
+}
+
+export function createApp(options: AppOptions) {
+  const { config } = options;
+  const routes = options.routes ?? allRoutes;
+  const sql = options.sql ?? createPool(config.dbUrl, config.dbPoolSize);
+  const authenticator = options.authenticator ?? createAuthenticator(config);
+  const cors = createCors(config.corsOrigins);
+  let document: Record<string, unknown> | undefined;
+  const services: Services = {
+    config,
+    sql,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    openapi: () => (document ??= buildOpenApiDocument(routes)),
+  };
+  const matchers = routes.map((spec) => ({ spec, regex: pathMatcher(`/api${spec.path}`) }));
+
+  const app = new Hono<AppEnv>().basePath('/api');
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    const requestId = requestIdFrom(c.req.header('X-Request-Id'));
+    c.set('requestId', requestId);
+    c.set('caller', null);
+    c.set('rate', null);
+    c.set('error', null);
+    const path = new URL(c.req.url).pathname;
+    let response: Response | null = null;
+    try {
+      const pre = preflight(c.req.raw, cors);
+      if (pre instanceof ApiError) throw pre;
+      if (pre) {
+        response = pre;
+      } else {
+        const ip = clientAddress(c.req.header('X-Forwarded-For'), c.env?.remoteAddr?.hostname);
+        const klass = rateClass(c.req.method, path);
+        let caller: Caller | null = null;
+        let authError: unknown = null;
+        try {
+          caller = await authenticator.identify(c.req.header('Authorization'));
+          c.set('caller', caller);
+        } catch (err) {
+          authError = err;
+        }
+        // Even requests with a bad token count (against the client address).
+        const rate = await takeRateLimit(sql, config.rateLimits, rateSubject(caller, ip), klass);
+        c.set('rate', rate);
+        if (!rate.allowed) {
+          throw new ApiError({
+            status: 429,
+            code: 'rate_limited',
+            detail: `Too many requests; retry in ${rate.resetSeconds} s.`,
+            headers: { 'Retry-After': String(rate.resetSeconds) },
+          });
+        }
+        if (authError) throw authError;
+        await next();
+      }
+    } catch (err) {
+      const error = toApiError(err);
+      c.set('error', error);
+      response = problemResponse(error, requestId);
+    }
+    if (response) c.res = response;
+
+    const headers = c.res.headers;
+    setSecurityHeaders(headers, headers.get('Content-Security-Policy') ?? undefined);
+    headers.set('X-Request-Id', requestId);
+    const rate = c.get('rate');
+    if (rate) for (const [name, value] of Object.entries(rateLimitHeaders(rate))) headers.set(name, value);
+    cors.apply(headers, c.req.header('Origin'));
+
+    const caller = c.get('caller');
+    const error = c.get('error');
+    logRequest({
+      requestId,
+      method: c.req.method,
+      path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      userId: caller?.userId ?? null,
+      role: caller?.role ?? 'unknown',
+      ...(error ? { code: error.code } : {}),
+      ...(error && error.status >= 500 && error.cause ? { error: String((error.cause as Error).message ?? error.cause).slice(0, 300) } : {}),
+    });
+  });
+
+  for (const spec of routes) {
+    app.on(spec.method.toUpperCase(), spec.path, async (c: Context<AppEnv>) => {
+      const caller = c.get('caller') ?? (await authenticator.identify(null));
+      if (spec.auth === 'user' && caller.role === 'anon') throw problem.unauthorized();
+      const url = new URL(c.req.url);
+      let params: unknown = {};
+      if (spec.params) {
+        const parsed = spec.params.safeParse(c.req.param());
+        if (!parsed.success) throw problem.notFound();
+        params = parsed.data;
+      }
+      const query = spec.query ? validate(spec.query, queryObject(url), '(query)') : undefined;
+      const body = spec.body ? await readJsonBody(c.req.raw, spec.body) : undefined;
+      return spec.handler({
+        request: c.req.raw,
+        url,
+        requestId: c.get('requestId'),
+        caller,
+        params,
+        query,
+        body,
+        services,
+        db: (work) => asCaller(sql, caller, { method: c.req.method, path: url.pathname, statementTimeoutMs: config.statementTimeoutMs }, work),
+      });
+    });
+  }
+
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = new Set<string>();
+    for (const { spec, regex } of matchers) if (regex.test(path)) allowed.add(spec.method.toUpperCase());
+    if (allowed.size === 0) throw problem.notFound(`There is no route ${path.slice(0, 200)}.`, 'not_found');
+    if (allowed.has('GET')) allowed.add('HEAD');
+    allowed.add('OPTIONS');
+    const allow = [...allowed].join(', ');
+    if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { Allow: allow } });
+    throw new ApiError({ status: 405, code: 'method_not_allowed', detail: `${c.req.method} is not allowed here; use ${allow}.`, headers: { Allow: allow } });
+  });
+
+  app.onError((err, c) => {
+    const error = toApiError(err);
+    c.set('error', error);
+    return problemResponse(error, c.get('requestId') ?? requestIdFrom(null));
+  });
+
+  return app;
+}

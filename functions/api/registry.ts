@@ -1,0 +1,113 @@
+// The one route registry: every route the API serves is declared here once, with its schemas and
+// status codes. The Hono app is built from it (app.ts) and so is the OpenAPI document (openapi.ts),
+// so the two cannot drift apart.
+import type { z } from 'zod';
+import type { Caller } from '../_shared/auth.ts';
+import type { FunctionConfig } from '../_shared/config.ts';
+import type { Sql, Tx } from '../_shared/db.ts';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** none: public, the token is not even looked at; optional: anon or a user; user: a signed-in caller (or the service role). */
+export type AuthMode = 'none' | 'optional' | 'user';
+
+export type HeaderName = 'ETag' | 'Location' | 'RateLimit';
+
+export interface ResponseSpec {
+  description: string;
+  /** JSON body schema (must carry an `id` in its metadata). */
+  schema?: z.ZodType;
+  /** Non-JSON body, e.g. text/html. */
+  contentType?: string;
+  headers?: HeaderName[];
+}
+
+export interface Services {
+  config: FunctionConfig;
+  sql: Sql;
+  fetch: typeof fetch;
+  /** The OpenAPI document (built once, lazily). */
+  openapi(): Record<string, unknown>;
+}
+
+export interface HandlerContext<P, Q, B> {
+  request: Request;
+  url: URL;
+  requestId: string;
+  caller: Caller;
+  params: P;
+  query: Q;
+  body: B;
+  services: Services;
+  /** Runs `work` in one transaction as the caller (role and claims set first). */
+  db<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefined, Q extends z.ZodType | undefined = z.ZodType | undefined, B extends z.ZodType | undefined = z.ZodType | undefined> {
+  method: Method;
+  /** Hono syntax (`/v1/brand-dna/:id`), below the `/api` base path. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  auth: AuthMode;
+  /** Path parameters; a value that does not fit is a 404 (the resource cannot exist). */
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Reads If-Match (documented, and 412 added to the problems). */
+  ifMatch?: boolean;
+  /** Success responses by status. */
+  responses: Record<number, ResponseSpec>;
+  /** Problem statuses this route answers besides those implied by auth, params, query and body. */
+  problems?: number[];
+  handler(ctx: HandlerContext<Out<P>, Out<Q>, Out<B>>): Promise<Response>;
+}
+
+/** Declares a route (identity, for type inference). */
+export function route<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+  spec: RouteSpec<P, Q, B>,
+): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+/** Problem statuses of a route: declared ones plus those implied by how it is called. */
+export function problemStatuses(spec: RouteSpec): number[] {
+  const statuses = new Set<number>(spec.problems ?? []);
+  if (spec.auth !== 'none') statuses.add(401);
+  if (spec.params) statuses.add(404);
+  if (spec.query) statuses.add(422);
+  if (spec.body) for (const s of [400, 413, 415, 422]) statuses.add(s);
+  if (spec.ifMatch) statuses.add(412);
+  statuses.add(429);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+/** `/v1/brand-dna/:id` → `/v1/brand-dna/{id}` */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+/** A matcher for a route path (used for 405 answers). */
+export function pathMatcher(path: string): RegExp {
+  const pattern = path
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${pattern}/?$`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+// ---------------------------------------------------------------------------------------------
+
+export function json(data: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(data), { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers } });
+}
+
+export function noContent(headers: Record<string, string> = {}): Response {
+  return new Response(null, { status: 204, headers });
+}

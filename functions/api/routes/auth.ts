@@ -1,0 +1,4 @@
+// Thin REST face over Supabase Auth (filled in below).
+import type { RouteSpec } from '../registry.ts';
+
+export const authRoutes: RouteSpec[] = [];

@@ -1,0 +1,64 @@
+// Health, the OpenAPI document and the docs page.
+import { z } from 'zod';
+import { HealthSchema } from '../../../sdk/src/index.ts';
+import { ApiError } from '../../_shared/problems.ts';
+import { renderDocsHtml } from '../docs-html.ts';
+import { json, route, type RouteSpec } from '../registry.ts';
+
+const TAG = 'Meta';
+
+/** Marker schema for the OpenAPI document itself (an arbitrary JSON object). */
+export const OpenApiDocumentSchema = z.record(z.string(), z.unknown()).meta({ id: 'OpenApiDocument', description: 'An OpenAPI 3.1 document.' });
+
+let docsPage: Promise<{ html: string; csp: string }> | undefined;
+
+export const metaRoutes: RouteSpec[] = [
+  route({
+    method: 'get',
+    path: '/v1/health',
+    operationId: 'health',
+    summary: 'Liveness and database check',
+    description: 'No authentication. 503 when the database does not answer.',
+    tag: TAG,
+    auth: 'none',
+    responses: { 200: { description: 'Up.', schema: HealthSchema } },
+    problems: [503],
+    async handler({ services }) {
+      try {
+        await services.sql`select 1`;
+      } catch (err) {
+        throw new ApiError({ status: 503, code: 'service_unavailable', detail: 'The database does not answer.', headers: { 'Retry-After': '5' }, cause: err });
+      }
+      return json({ status: 'ok', database: 'ok', time: new Date().toISOString() });
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/openapi.json',
+    operationId: 'openapi',
+    summary: 'The OpenAPI 3.1 document of this API',
+    tag: TAG,
+    auth: 'none',
+    responses: { 200: { description: 'The document.', schema: OpenApiDocumentSchema } },
+    async handler({ services }) {
+      return json(services.openapi(), 200, { 'Cache-Control': 'public, max-age=300' });
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/docs',
+    operationId: 'docs',
+    summary: 'Human-readable API reference (HTML)',
+    description: 'A self-contained page generated from the OpenAPI document: no scripts, no external assets.',
+    tag: TAG,
+    auth: 'none',
+    responses: { 200: { description: 'The page.', contentType: 'text/html' } },
+    async handler({ services }) {
+      docsPage ??= renderDocsHtml(services.openapi());
+      const { html, csp } = await docsPage;
+      return new Response(html, {
+        headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': csp, 'Cache-Control': 'public, max-age=300' },
+      });
+    },
+  }),
+];

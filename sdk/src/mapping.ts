@@ -1,0 +1,236 @@
+// The one place where database rows (snake_case, five axis columns) become wire objects (camelCase,
+// an `axes` object) and back. The API maps its query results with it; the SDK maps Realtime
+// payloads (`to_jsonb` of a row: timestamps as strings) with it.
+import { AXES, type Axes } from './axes.ts';
+import type { BrandDna, BrandDnaVersion, Member, Preset, PresetSearchResult, Workspace, WorkspaceRole } from './schemas.ts';
+
+type Timestamp = Date | string;
+type AxisColumns = Record<(typeof AXES)[number], number>;
+
+export interface BrandDnaRow extends AxisColumns {
+  id: string;
+  workspace_id: string;
+  slug: string;
+  name: string;
+  description: string | null;
+  version: string;
+  revision: number;
+  preset_id: string | null;
+  created_by: string | null;
+  updated_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface BrandDnaVersionRow extends AxisColumns {
+  brand_dna_id: string;
+  version_number: number;
+  workspace_id: string;
+  slug: string;
+  name: string;
+  description: string | null;
+  version: string;
+  restored_from: number | null;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface WorkspaceRow {
+  id: string;
+  name: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  /** The caller's role, when the query joined it. */
+  role?: WorkspaceRole | null;
+}
+
+export interface MemberRow {
+  workspace_id: string;
+  user_id: string;
+  role: WorkspaceRole;
+  added_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  /** From profiles, when the query joined them. */
+  email?: string | null;
+  display_name?: string | null;
+}
+
+export interface PresetRow extends AxisColumns {
+  id: string;
+  name: string;
+  description: string;
+  category: string;
+  tags: string[];
+  thumbnail_url: string | null;
+  metadata: Record<string, unknown>;
+  owner_id: string | null;
+  workspace_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  score?: number | null;
+}
+
+/** ISO 8601 in UTC with milliseconds, from a Date or a Postgres/JSON timestamp string. */
+export function toIsoTimestamp(value: Timestamp): string {
+  const date = value instanceof Date ? value : new Date(value.includes('T') ? value : value.replace(' ', 'T'));
+  if (Number.isNaN(date.getTime())) throw new RangeError(`not a timestamp: ${String(value)}`);
+  return date.toISOString();
+}
+
+/** The `axes` object from the five axis columns of a row. */
+export function axesFromRow(row: AxisColumns): Axes {
+  return {
+    density: Number(row.density),
+    warmth: Number(row.warmth),
+    playfulness: Number(row.playfulness),
+    sophistication: Number(row.sophistication),
+    energy: Number(row.energy),
+  };
+}
+
+/** The axis columns for the axes given (absent axes are left out). */
+export function axesToColumns(axes: Partial<Axes> | undefined): Partial<AxisColumns> {
+  const columns: Partial<AxisColumns> = {};
+  for (const axis of AXES) if (axes?.[axis] !== undefined) columns[axis] = axes[axis];
+  return columns;
+}
+
+export function brandDnaFromRow(row: BrandDnaRow): BrandDna {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    slug: row.slug,
+    name: row.name,
+    // The studio's schema has an optional string: absent, never null.
+    ...(row.description === null || row.description === undefined ? {} : { description: row.description }),
+    axes: axesFromRow(row),
+    version: row.version,
+    revision: Number(row.revision),
+    presetId: row.preset_id ?? null,
+    createdBy: row.created_by ?? null,
+    updatedBy: row.updated_by ?? null,
+    createdAt: toIsoTimestamp(row.created_at),
+    updatedAt: toIsoTimestamp(row.updated_at),
+  };
+}
+
+/** Wire fields of a brand DNA write → its columns. Only the fields present are returned. */
+export interface BrandDnaWrite {
+  workspaceId?: string;
+  slug?: string;
+  name?: string;
+  description?: string | null;
+  axes?: Partial<Axes>;
+  version?: string;
+  presetId?: string | null;
+}
+
+export type BrandDnaColumns = Partial<
+  Pick<BrandDnaRow, 'workspace_id' | 'slug' | 'name' | 'description' | 'version' | 'preset_id'> & AxisColumns
+>;
+
+export function brandDnaToColumns(write: BrandDnaWrite): BrandDnaColumns {
+  const columns: BrandDnaColumns = {};
+  if (write.workspaceId !== undefined) columns.workspace_id = write.workspaceId;
+  if (write.slug !== undefined) columns.slug = write.slug;
+  if (write.name !== undefined) columns.name = write.name;
+  if (write.description !== undefined) columns.description = write.description;
+  if (write.version !== undefined) columns.version = write.version;
+  if (write.presetId !== undefined) columns.preset_id = write.presetId;
+  return { ...columns, ...axesToColumns(write.axes) };
+}
+
+export function brandDnaVersionFromRow(row: BrandDnaVersionRow): BrandDnaVersion {
+  return {
+    brandDnaId: row.brand_dna_id,
+    versionNumber: Number(row.version_number),
+    workspaceId: row.workspace_id,
+    slug: row.slug,
+    name: row.name,
+    ...(row.description === null || row.description === undefined ? {} : { description: row.description }),
+    axes: axesFromRow(row),
+    version: row.version,
+    restoredFrom: row.restored_from === null || row.restored_from === undefined ? null : Number(row.restored_from),
+    createdBy: row.created_by ?? null,
+    createdAt: toIsoTimestamp(row.created_at),
+  };
+}
+
+export function workspaceFromRow(row: WorkspaceRow): Workspace {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role ?? null,
+    createdBy: row.created_by ?? null,
+    createdAt: toIsoTimestamp(row.created_at),
+    updatedAt: toIsoTimestamp(row.updated_at),
+  };
+}
+
+export function memberFromRow(row: MemberRow): Member {
+  return {
+    workspaceId: row.workspace_id,
+    userId: row.user_id,
+    role: row.role,
+    email: row.email ?? null,
+    displayName: row.display_name ?? null,
+    addedBy: row.added_by ?? null,
+    createdAt: toIsoTimestamp(row.created_at),
+    updatedAt: toIsoTimestamp(row.updated_at),
+  };
+}
+
+export function presetFromRow(row: PresetRow): Preset {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    category: row.category,
+    tags: row.tags ?? [],
+    axes: axesFromRow(row),
+    thumbnailUrl: row.thumbnail_url ?? null,
+    metadata: row.metadata ?? {},
+    scope: row.owner_id ? 'personal' : row.workspace_id ? 'workspace' : 'builtin',
+    ownerId: row.owner_id ?? null,
+    workspaceId: row.workspace_id ?? null,
+    createdAt: toIsoTimestamp(row.created_at),
+    updatedAt: toIsoTimestamp(row.updated_at),
+  };
+}
+
+export function presetSearchResultFromRow(row: PresetRow): PresetSearchResult {
+  return { ...presetFromRow(row), score: row.score === null || row.score === undefined ? null : Number(row.score) };
+}
+
+/** Wire fields of a preset write → its columns. Only the fields present are returned. */
+export interface PresetWrite {
+  name?: string;
+  description?: string;
+  category?: string;
+  tags?: string[];
+  axes?: Partial<Axes>;
+  thumbnailUrl?: string | null;
+  metadata?: Record<string, unknown>;
+  ownerId?: string | null;
+  workspaceId?: string | null;
+}
+
+export type PresetColumns = Partial<
+  Pick<PresetRow, 'name' | 'description' | 'category' | 'tags' | 'thumbnail_url' | 'metadata' | 'owner_id' | 'workspace_id'> &
+    AxisColumns
+>;
+
+export function presetToColumns(write: PresetWrite): PresetColumns {
+  const columns: PresetColumns = {};
+  if (write.name !== undefined) columns.name = write.name;
+  if (write.description !== undefined) columns.description = write.description;
+  if (write.category !== undefined) columns.category = write.category;
+  if (write.tags !== undefined) columns.tags = write.tags;
+  if (write.thumbnailUrl !== undefined) columns.thumbnail_url = write.thumbnailUrl;
+  if (write.metadata !== undefined) columns.metadata = write.metadata;
+  if (write.ownerId !== undefined) columns.owner_id = write.ownerId;
+  if (write.workspaceId !== undefined) columns.workspace_id = write.workspaceId;
+  return { ...columns, ...axesToColumns(write.axes) };
+}
