@@ -72,9 +72,9 @@ export function readConfig(get: Getter): FunctionConfig {
       .map((origin) => origin.trim().replace(/\/+$/, ''))
       .filter(Boolean),
     rateLimits: {
-      read: positiveInt(get('RATE_LIMIT_READ_PER_MINUTE'), 600),
-      write: positiveInt(get('RATE_LIMIT_WRITE_PER_MINUTE'), 120),
-      auth: positiveInt(get('RATE_LIMIT_AUTH_PER_MINUTE'), 20),
+      read: positiveInt(get('RATE_LIMIT_READ_PER_MINUTE'), 1200),
+      write: positiveInt(get('RATE_LIMIT_WRITE_PER_MINUTE'), 300),
+      auth: positiveInt(get('RATE_LIMIT_AUTH_PER_MINUTE'), 30),
       windowSeconds: positiveInt(get('RATE_LIMIT_WINDOW_SECONDS'), 60),
     },
     dbPoolSize: positiveInt(get('DB_POOL_SIZE'), 8),

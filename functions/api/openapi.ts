@@ -33,6 +33,11 @@ const HEADER_SPECS: Record<string, Json> = {
   'X-Request-Id': { description: 'The request id (also in problem bodies).', schema: { type: 'string' } },
 };
 
+/** Formats say it already; the long date-time and uuid patterns only bloat the document. */
+function dropFormatPatterns(ctx: { jsonSchema: Json }): void {
+  if (ctx.jsonSchema.format && ctx.jsonSchema.pattern) delete ctx.jsonSchema.pattern;
+}
+
 function strip(schema: Json): Json {
   const { $schema: _s, $id: _i, ...rest } = schema;
   return rest;
@@ -45,7 +50,7 @@ function componentRef(schema: z.ZodType): Json {
 }
 
 function inlineSchema(schema: z.ZodType): Json {
-  return strip(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Json);
+  return strip(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12', override: dropFormatPatterns }) as Json);
 }
 
 function shapeOf(schema: z.ZodType | undefined): Record<string, z.ZodType> {
@@ -139,6 +144,7 @@ export function buildOpenApiDocument(routes: RouteSpec[]): Json {
     uri: (id) => `#/components/schemas/${id}`,
     io: 'output',
     unrepresentable: 'any',
+    override: dropFormatPatterns,
   }) as { schemas: Record<string, Json> };
   const schemas = Object.fromEntries(
     Object.entries(registry.schemas)

@@ -1,0 +1,261 @@
+// Shared helpers of the API suites: users and tokens minted the way Supabase Auth mints them, HTTP
+// calls straight to the function, problem and header checks, the studio's Brand DNA schema, and a
+// database snapshot to prove that bad requests change nothing.
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import postgres from 'postgres';
+import { expect, inject } from 'vitest';
+import { z } from 'zod';
+import { loadConfig } from '../../local/config.ts';
+import { createKeyRing, type KeyRing } from '../../local/jwt.ts';
+
+export const stack = inject('stack');
+export const API = stack.apiUrl;
+
+let sqlClient: postgres.Sql | undefined;
+/** A superuser connection to the test database (for set-up and for checking what changed). */
+export function db(): postgres.Sql {
+  return (sqlClient ??= postgres(stack.dbUrl, { max: 2, onnotice: () => {} }));
+}
+export async function closeDb(): Promise<void> {
+  await sqlClient?.end({ timeout: 5 });
+  sqlClient = undefined;
+}
+
+let keyRing: Promise<KeyRing> | undefined;
+function keys(): Promise<KeyRing> {
+  return (keyRing ??= createKeyRing(loadConfig({ jwtSecret: stack.jwtSecret })));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users and tokens
+// ---------------------------------------------------------------------------------------------
+
+export interface TestUser {
+  id: string;
+  email: string;
+  admin: boolean;
+  /** ES256 access token with the full claim set of Supabase Auth (A.6). */
+  token: string;
+}
+
+export function userClaims(user: { id: string; email: string; admin?: boolean }, overrides: Record<string, unknown> = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: `${stack.url}/auth/v1`,
+    sub: user.id,
+    aud: 'authenticated',
+    exp: now + 3600,
+    iat: now,
+    email: user.email,
+    phone: '',
+    app_metadata: { provider: 'email', providers: ['email'], ...(user.admin ? { role: 'admin' } : {}) },
+    user_metadata: {},
+    role: 'authenticated',
+    aal: 'aal1',
+    amr: [{ method: 'password', timestamp: now }],
+    session_id: randomUUID(),
+    is_anonymous: false,
+    ...overrides,
+  };
+}
+
+export async function es256Token(claims: Record<string, unknown>): Promise<string> {
+  return (await keys()).signAccessToken(claims);
+}
+
+export async function hs256Token(claims: Record<string, unknown>, secret = stack.jwtSecret): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
+}
+
+/** Inserts an auth user (the profile follows by trigger) and mints their access token. */
+export async function createUser(options: { admin?: boolean; name?: string } = {}): Promise<TestUser> {
+  const id = randomUUID();
+  const email = `${options.name ?? 'user'}-${id.slice(0, 8)}@example.com`;
+  await db()`
+    insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at, created_at, updated_at)
+    values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${email},
+            ${db().json({ provider: 'email', providers: ['email'], ...(options.admin ? { role: 'admin' } : {}) })},
+            ${db().json({})}, now(), now(), now())`;
+  const user = { id, email, admin: !!options.admin };
+  return { ...user, token: await es256Token(userClaims(user)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+// ---------------------------------------------------------------------------------------------
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface CallOptions {
+  method?: string;
+  /** A user, a raw token, or nothing (anon). */
+  as?: TestUser | string | null;
+  body?: unknown;
+  /** A raw body (sent as is). */
+  raw?: BodyInit;
+  headers?: Record<string, string>;
+  base?: string;
+}
+
+/** A made-up client address per test file, so that anon rate-limit buckets do not collide. */
+const clientIp = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+
+export async function call<T = any>(path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { 'X-Forwarded-For': clientIp, ...options.headers };
+  const token = typeof options.as === 'string' ? options.as : options.as?.token;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let body: BodyInit | undefined = options.raw;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  const res = await fetch(`${options.base ?? API}${path}`, { method: options.method ?? 'GET', headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+  checkBrandDnaShapes(path, res.status, parsed);
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------------------------
+
+export function expectSecurityHeaders(headers: Headers): void {
+  expect(headers.get('x-content-type-options')).toBe('nosniff');
+  expect(headers.get('referrer-policy')).toBe('no-referrer');
+  expect(headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+  expect(headers.get('x-frame-options')).toBe('DENY');
+  expect(headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+  expect(headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+  expect(headers.get('x-powered-by')).toBeNull();
+  expect(headers.get('x-request-id')).toBeTruthy();
+}
+
+/** A problem+json answer with the given status (and code), its request id matching the header. */
+export function expectProblem(res: ApiResponse, status: number, code?: string): void {
+  if (res.status !== status) throw new Error(`expected ${status}${code ? ` ${code}` : ''}, got ${res.status}: ${res.text.slice(0, 500)}`);
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  const body = res.body as Record<string, unknown>;
+  expect(body).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String), code: expect.stringMatching(/^[a-z][a-z0-9_]*$/) });
+  if (code) expect(body.code).toBe(code);
+  expect(body.requestId).toBe(res.headers.get('x-request-id'));
+  expectSecurityHeaders(res.headers);
+  // Nothing from Postgres leaks.
+  expect(res.text).not.toMatch(/SELECT|INSERT|UPDATE |DELETE FROM|violates|relation "|syntax error|PostgresError|public\.|private\./i);
+}
+
+export function expectStatus(res: ApiResponse, status: number): void {
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${res.text.slice(0, 500)}`);
+}
+
+/** Never a 5xx for client input. */
+export function expectClientError(res: ApiResponse): void {
+  if (res.status < 400 || res.status >= 500) throw new Error(`expected a 4xx, got ${res.status}: ${res.text.slice(0, 500)}`);
+  expectProblem(res, res.status);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The studio's Brand DNA schema (a replica of @tekton/studio-mcp's BrandDNASchema, reference doc)
+// ---------------------------------------------------------------------------------------------
+
+const axis = z.number().min(0).max(1);
+export const StudioBrandDNASchema = z.object({
+  id: z.string().trim().min(1),
+  name: z.string().trim().min(1),
+  description: z.string().optional(),
+  axes: z.strictObject({ density: axis, warmth: axis, playfulness: axis, sophistication: axis, energy: axis }),
+  version: z.string().regex(/^\d+\.\d+\.\d+$/),
+  createdAt: z.coerce.date(),
+  updatedAt: z.coerce.date(),
+});
+
+export const compatibility = { checked: 0 };
+
+function looksLikeBrandDna(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && 'axes' in value && 'revision' in value && 'slug' in value;
+}
+
+/** Every Brand DNA the API returns must pass the studio's schema unchanged. */
+function checkBrandDnaShapes(path: string, status: number, body: unknown): void {
+  if (!path.startsWith('/brand-dna') || status >= 300) return;
+  const candidates = body && typeof body === 'object' && Array.isArray((body as { data?: unknown }).data) ? (body as { data: unknown[] }).data : [body];
+  for (const candidate of candidates) {
+    if (!looksLikeBrandDna(candidate)) continue;
+    const result = StudioBrandDNASchema.safeParse(candidate);
+    if (!result.success) throw new Error(`Brand DNA from ${path} fails the studio schema: ${result.error.message}`);
+    if ('description' in candidate && candidate.description === null) throw new Error('description must be omitted, not null');
+    compatibility.checked++;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------------------------
+
+export const AXES_EXAMPLE = { density: 0.7, warmth: 0.4, playfulness: 0.3, sophistication: 0.6, energy: 0.8 };
+
+export interface Team {
+  workspaceId: string;
+  owner: TestUser;
+  editor: TestUser;
+  viewer: TestUser;
+  outsider: TestUser;
+  admin: TestUser;
+}
+
+/** A workspace with an owner, an editor and a viewer (added through the API), plus an outsider and a platform admin. */
+export async function createTeam(name = 'Team'): Promise<Team> {
+  const [owner, editor, viewer, outsider, admin] = await Promise.all([
+    createUser({ name: 'owner' }),
+    createUser({ name: 'editor' }),
+    createUser({ name: 'viewer' }),
+    createUser({ name: 'outsider' }),
+    createUser({ name: 'admin', admin: true }),
+  ]);
+  const created = await call('/workspaces', { method: 'POST', as: owner, body: { name } });
+  expectStatus(created, 201);
+  const workspaceId = created.body.id as string;
+  for (const [user, role] of [[editor, 'editor'], [viewer, 'viewer']] as const) {
+    expectStatus(await call(`/workspaces/${workspaceId}/members`, { method: 'POST', as: owner, body: { email: user.email, role } }), 201);
+  }
+  return { workspaceId, owner, editor, viewer, outsider, admin };
+}
+
+export async function createBrandDna(team: Team, body: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  const res = await call('/brand-dna', {
+    method: 'POST',
+    as: team.editor,
+    body: { workspaceId: team.workspaceId, name: `Brand ${randomUUID().slice(0, 6)}`, axes: AXES_EXAMPLE, ...body },
+  });
+  expectStatus(res, 201);
+  return res.body;
+}
+
+/**
+ * Row counts, roles and revision sums of everything a team can write (its workspace, its brand DNA
+ * and their history, its members' and workspace's presets, workspaces its members created): equal
+ * before and after means nothing changed. Scoped, because other suites write at the same time.
+ */
+export async function snapshot(team: Team): Promise<Record<string, string>> {
+  const users = [team.owner.id, team.editor.id, team.viewer.id, team.outsider.id, team.admin.id];
+  const ws = team.workspaceId;
+  const [row] = await db()`
+    select (select count(*) from public.workspaces where created_by = any(${users}::uuid[]))::text as workspaces,
+           (select string_agg(name, ',' order by id) from public.workspaces where created_by = any(${users}::uuid[])) as workspace_names,
+           (select string_agg(user_id::text || ':' || role::text, ',' order by user_id) from public.workspace_members where workspace_id = ${ws}) as members,
+           (select count(*) from public.brand_dna where workspace_id = ${ws})::text as brand_dna,
+           (select coalesce(sum(revision), 0) from public.brand_dna where workspace_id = ${ws})::text as revisions,
+           (select count(*) from public.brand_dna_versions where workspace_id = ${ws})::text as versions,
+           (select count(*) from public.presets where owner_id = any(${users}::uuid[]) or workspace_id = ${ws} or created_by = any(${users}::uuid[]))::text as presets,
+           (select coalesce(max(updated_at)::text, '') from public.presets where owner_id = any(${users}::uuid[]) or workspace_id = ${ws} or is_builtin) as presets_updated`;
+  return row as Record<string, string>;
+}
+
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
