@@ -1,0 +1,328 @@
+// Realtime benchmark: commit-to-client latency of Broadcast from the database.
+//
+// Boots its own throw-away stack, joins 20 supabase-js subscribers to one private topic, commits
+// 100 statements that broadcast (by default `realtime.send`; swap STATEMENT for a brand_dna update
+// once that trigger exists) and prints p50/p95/max from the moment COMMIT is sent to the moment each
+// client's callback runs. It measures both delivery paths of the stand-in (NOTIFY trigger and
+// logical replication, see local/realtime/delivery.ts) and, as the baseline of the same run, a bare
+// NOTIFY round trip to a LISTENing postgres.js connection. Prints, never asserts.
+//
+//   npx tsx bench/realtime.ts
+import type { Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import WebSocket from 'ws';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { startStack, type Stack } from '../local/stack.ts';
+import { createKeyRing, type KeyRing } from '../local/jwt.ts';
+import { createGateway } from '../local/gateway.ts';
+import { freePort } from '../local/db.ts';
+import { createRealtimeService, type RealtimeService } from '../local/realtime/index.ts';
+import { resolveSettings, type DeliveryMode } from '../local/realtime/settings.ts';
+
+const SUBSCRIBERS = 20;
+const MESSAGES = 100;
+const WARMUP = 10;
+const TOPIC_PREFIX = 'bench-realtime:';
+
+/** The statement that broadcasts; it runs inside the transaction whose COMMIT starts the clock. */
+export interface BenchStatement {
+  label: string;
+  /** The event subscribers listen for. */
+  event: string;
+  run(tx: postgres.ReservedSql, seq: number, topic: string): Promise<unknown>;
+  /** Finds the sequence number in what a subscriber received. */
+  seqOf(payload: Record<string, unknown>): number | undefined;
+}
+
+export const REALTIME_SEND: BenchStatement = {
+  label: "select realtime.send(jsonb_build_object('seq', n), 'bench', topic, true)",
+  event: 'bench',
+  run: (tx, seq, topic) => tx`select realtime.send(jsonb_build_object('seq', ${seq}::int), 'bench', ${topic}, true)`,
+  seqOf: (payload) => (typeof payload.seq === 'number' ? payload.seq : undefined),
+};
+
+const STATEMENT: BenchStatement = REALTIME_SEND;
+
+interface Summary {
+  p50: number;
+  p95: number;
+  max: number;
+  n: number;
+}
+
+function summarize(samples: number[]): Summary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] ?? NaN, n: sorted.length };
+}
+
+function format(s: Summary): string {
+  return `p50 ${s.p50.toFixed(2)} ms  p95 ${s.p95.toFixed(2)} ms  max ${s.max.toFixed(2)} ms  (n=${s.n})`;
+}
+
+async function prepareDatabase(dbUrl: string): Promise<string[]> {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    // Policies for the benchmark's own topic prefix only.
+    await sql.unsafe(`
+      drop policy if exists "bench: read" on realtime.messages;
+      drop policy if exists "bench: write" on realtime.messages;
+      create policy "bench: read" on realtime.messages for select to authenticated
+        using (realtime.topic() like 'bench-realtime:%' and extension = 'broadcast');
+      create policy "bench: write" on realtime.messages for insert to authenticated
+        with check (realtime.topic() like 'bench-realtime:%' and extension = 'broadcast');
+    `);
+    const ids = Array.from({ length: SUBSCRIBERS }, () => randomUUID());
+    for (const id of ids) {
+      await sql`
+        insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+        values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${`bench-${id}@example.test`},
+                '{"provider":"email","providers":["email"]}', '{}', now(), now())`;
+    }
+    return ids;
+  } finally {
+    await sql.end();
+  }
+}
+
+function userToken(keys: KeyRing, userId: string, issuer: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return keys.signAccessToken({
+    iss: issuer,
+    sub: userId,
+    aud: 'authenticated',
+    exp: now + 3600,
+    iat: now,
+    email: `bench-${userId}@example.test`,
+    phone: '',
+    app_metadata: { provider: 'email', providers: ['email'] },
+    user_metadata: {},
+    role: 'authenticated',
+    aal: 'aal1',
+    amr: [{ method: 'password', timestamp: now }],
+    session_id: randomUUID(),
+    is_anonymous: false,
+  });
+}
+
+interface Subscribers {
+  topic: string;
+  clients: SupabaseClient[];
+  /** seq → receive times (performance.now()) of every subscriber. */
+  received: Map<number, number[]>;
+  waitFor(seq: number, timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+async function subscribe(url: string, publishableKey: string, tokens: string[], topic: string): Promise<Subscribers> {
+  const received = new Map<number, number[]>();
+  const waiters = new Map<number, () => void>();
+  const clients = tokens.map((token) =>
+    createClient(url, publishableKey, {
+      accessToken: async () => token,
+      realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+    }),
+  );
+  // realtime-js only puts the callback's token into a join once it has resolved it.
+  await Promise.all(clients.map((client) => client.realtime.setAuth()));
+  await Promise.all(
+    clients.map(
+      (client) =>
+        new Promise<void>((resolve, reject) => {
+          client
+            .channel(topic, { config: { private: true } })
+            .on('broadcast', { event: STATEMENT.event }, (message) => {
+              const at = performance.now();
+              const seq = STATEMENT.seqOf((message.payload ?? {}) as Record<string, unknown>);
+              if (seq === undefined) return;
+              const times = received.get(seq) ?? [];
+              times.push(at);
+              received.set(seq, times);
+              if (times.length === clients.length) waiters.get(seq)?.();
+            })
+            .subscribe((status, err) => {
+              if (status === 'SUBSCRIBED') resolve();
+              else if (status !== 'CLOSED') reject(new Error(`subscribe: ${status} ${err?.message ?? ''}`));
+            });
+        }),
+    ),
+  );
+  return {
+    topic,
+    clients,
+    received,
+    waitFor(seq, timeoutMs) {
+      if ((received.get(seq)?.length ?? 0) === clients.length) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          waiters.delete(seq);
+          resolve(false);
+        }, timeoutMs);
+        waiters.set(seq, () => {
+          clearTimeout(timer);
+          waiters.delete(seq);
+          resolve(true);
+        });
+      });
+    },
+    async close() {
+      await Promise.all(clients.map((client) => client.removeAllChannels()));
+      for (const client of clients) client.realtime.disconnect();
+    },
+  };
+}
+
+interface PathResult {
+  mode: DeliveryMode;
+  /** From sending COMMIT to each subscriber's callback. */
+  perClient: number[];
+  /** From sending COMMIT to the last of the subscribers' callbacks. */
+  lastClient: number[];
+  /** From COMMIT's acknowledgement to each callback (the delivery path alone; can be < 0). */
+  afterAck: number[];
+  commit: number[];
+  lost: number;
+}
+
+function emptyResult(mode: DeliveryMode): PathResult {
+  return { mode, perClient: [], lastClient: [], afterAck: [], commit: [], lost: 0 };
+}
+
+/** One round of committed broadcasts, one at a time (latency, not throughput). */
+async function measureRound(result: PathResult, subscribers: Subscribers, dbUrl: string, seqBase: number, count: number): Promise<void> {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  const tx = await sql.reserve();
+  try {
+    for (let i = 0; i < WARMUP + count; i++) {
+      const seq = seqBase + i;
+      await tx`begin`;
+      await STATEMENT.run(tx, seq, subscribers.topic);
+      const committing = performance.now();
+      await tx`commit`;
+      const committed = performance.now();
+      const complete = await subscribers.waitFor(seq, 2000);
+      if (i < WARMUP) continue;
+      result.commit.push(committed - committing);
+      const times = subscribers.received.get(seq) ?? [];
+      if (!complete) result.lost += SUBSCRIBERS - times.length;
+      for (const at of times) {
+        result.perClient.push(at - committing);
+        result.afterAck.push(at - committed);
+      }
+      if (times.length > 0) result.lastClient.push(Math.max(...times) - committing);
+    }
+  } finally {
+    tx.release();
+    await sql.end();
+  }
+}
+
+/**
+ * Baselines on a LISTENing postgres.js connection, commit to callback: a bare pg_notify, and one
+ * sent by a transaction that also writes a realtime.messages row (so it pays the same WAL flush).
+ */
+async function measureNotifyBaseline(dbUrl: string, withRow: boolean): Promise<number[]> {
+  const listener = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  const sender = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  const waiters = new Map<number, (at: number) => void>();
+  await listener.listen('bench_baseline', (payload) => waiters.get(Number(payload))?.(performance.now()));
+  const tx = await sender.reserve();
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < WARMUP + MESSAGES; i++) {
+      const arrived = new Promise<number>((resolve) => waiters.set(i, resolve));
+      await tx`begin`;
+      if (withRow) await tx`insert into realtime.messages (topic, extension, event, payload) values ('bench-baseline', 'presence', 'x', '{}')`;
+      await tx`select pg_notify('bench_baseline', ${String(i)})`;
+      const committing = performance.now();
+      await tx`commit`;
+      const at = await arrived;
+      waiters.delete(i);
+      if (i >= WARMUP) samples.push(at - committing);
+    }
+  } finally {
+    tx.release();
+    await sender.end();
+    await listener.end();
+  }
+  return samples;
+}
+
+/** A second Realtime service on the same database with the other delivery path, behind its own gateway. */
+async function startSideRealtime(stack: Stack, keys: KeyRing, delivery: DeliveryMode): Promise<{ url: string; stop(): Promise<void> }> {
+  const realtime: RealtimeService = await createRealtimeService({ config: stack.config, dbUrl: stack.dbUrl, keys, settings: { delivery } });
+  const port = await freePort();
+  const gateway: Server = createGateway({ ...stack.config, apiPort: port }, keys, { realtime, functions: [] });
+  await new Promise<void>((resolve) => gateway.listen(port, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      gateway.closeAllConnections();
+      await new Promise<void>((resolve) => gateway.close(() => resolve()));
+      await realtime.close();
+    },
+  };
+}
+
+export async function bench(): Promise<void> {
+  console.log(`Realtime: ${SUBSCRIBERS} supabase-js subscribers on one private topic, ${MESSAGES} committed broadcasts per path`);
+  console.log(`statement: ${STATEMENT.label}`);
+  const stack = await startStack({ ephemeral: true, functions: false });
+  const stackMode = resolveSettings().delivery;
+  const otherMode: DeliveryMode = stackMode === 'notify' ? 'replication' : 'notify';
+  let side: { url: string; stop(): Promise<void> } | undefined;
+  const subscriberSets: Subscribers[] = [];
+  try {
+    const keys = await createKeyRing(stack.config);
+    const userIds = await prepareDatabase(stack.dbUrl);
+    const tokens = await Promise.all(userIds.map((id) => userToken(keys, id, `${stack.url}/auth/v1`)));
+    side = await startSideRealtime(stack, keys, otherMode);
+
+    const paths = [
+      // One topic per path, so that each commit is delivered by one path only.
+      { result: emptyResult(stackMode), subscribers: await subscribe(stack.url, stack.config.publishableKey, tokens, `${TOPIC_PREFIX}${stackMode}`) },
+      { result: emptyResult(otherMode), subscribers: await subscribe(side.url, stack.config.publishableKey, tokens, `${TOPIC_PREFIX}${otherMode}`) },
+    ];
+    subscriberSets.push(...paths.map((path) => path.subscribers));
+    // Alternate the paths in rounds so that disk-flush noise (COMMIT waits for fsync) hits both alike.
+    const rounds = 4;
+    let seq = 0;
+    for (let round = 0; round < rounds; round++) {
+      for (const path of paths) {
+        await measureRound(path.result, path.subscribers, stack.dbUrl, seq, MESSAGES / rounds);
+        seq += 1000;
+      }
+    }
+    const bare = summarize(await measureNotifyBaseline(stack.dbUrl, false));
+    const flushed = summarize(await measureNotifyBaseline(stack.dbUrl, true));
+
+    console.log(`baseline: pg_notify → LISTEN (postgres.js), commit to callback      ${format(bare)}`);
+    console.log(`baseline: same, in a transaction writing a realtime.messages row    ${format(flushed)}`);
+    for (const { result: r } of paths) {
+      const perClient = summarize(r.perClient);
+      console.log(`delivery ${r.mode}${r.mode === stackMode ? ' (stack default)' : ''}:`);
+      console.log(`  commit → each client        ${format(perClient)}`);
+      console.log(`  commit → last client        ${format(summarize(r.lastClient))}`);
+      console.log(`  COMMIT acknowledged → client ${format(summarize(r.afterAck))}`);
+      console.log(`  COMMIT round trip            ${format(summarize(r.commit))}`);
+      console.log(
+        `  ratio to the flushed baseline p50 ×${(perClient.p50 / flushed.p50).toFixed(2)}  p95 ×${(perClient.p95 / flushed.p95).toFixed(2)}` +
+          `; to bare NOTIFY p50 ×${(perClient.p50 / bare.p50).toFixed(1)}`,
+      );
+      if (r.lost > 0) console.log(`  not received within 2 s: ${r.lost}`);
+    }
+  } finally {
+    for (const subscribers of subscriberSets) await subscribers.close();
+    await side?.stop();
+    await stack.stop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  bench().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
