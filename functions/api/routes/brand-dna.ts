@@ -29,7 +29,7 @@ import {
   type BrandDnaVersionRow,
   type BrandDnaWrite,
   type PresetRow,
-} from '../../../sdk/src/index.ts';
+} from '../../../sdk/src/contract.ts';
 import type { Caller } from '../../_shared/auth.ts';
 import type { Tx } from '../../_shared/db.ts';
 import { etagOf, ifMatchRevisions } from '../../_shared/http.ts';

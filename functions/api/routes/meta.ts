@@ -1,6 +1,6 @@
 // Health, the OpenAPI document and the docs page.
 import { z } from 'zod';
-import { HealthSchema } from '../../../sdk/src/index.ts';
+import { HealthSchema } from '../../../sdk/src/contract.ts';
 import { ApiError } from '../../_shared/problems.ts';
 import { renderDocsHtml } from '../docs-html.ts';
 import { json, route, type RouteSpec } from '../registry.ts';

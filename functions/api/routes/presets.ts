@@ -15,7 +15,7 @@ import {
   presetSearchResultFromRow,
   presetToColumns,
   type PresetRow,
-} from '../../../sdk/src/index.ts';
+} from '../../../sdk/src/contract.ts';
 import type { Tx } from '../../_shared/db.ts';
 import { ApiError, problem } from '../../_shared/problems.ts';
 import { requireWorkspaceRole } from '../access.ts';

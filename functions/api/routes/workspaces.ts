@@ -14,7 +14,7 @@ import {
   workspaceFromRow,
   type MemberRow,
   type WorkspaceRow,
-} from '../../../sdk/src/index.ts';
+} from '../../../sdk/src/contract.ts';
 import type { Tx } from '../../_shared/db.ts';
 import { problem } from '../../_shared/problems.ts';
 import { requireWorkspaceRole } from '../access.ts';
