@@ -164,13 +164,7 @@ export function buildOpenApiDocument(routes: RouteSpec[]): Json {
         'carry an ETag (the revision); send it back in If-Match on PUT/PATCH/DELETE to get 412 instead of overwriting a teammate\'s ' +
         'change. Every response carries RateLimit-Limit/-Remaining/-Reset; 429 comes with Retry-After.',
     },
-    servers: [
-      {
-        url: '{supabaseUrl}/functions/v1',
-        description: 'The `api` Edge Function of a Supabase project',
-        variables: { supabaseUrl: { default: 'http://127.0.0.1:54321', description: 'SUPABASE_URL' } },
-      },
-    ],
+    servers: [{ url: '/functions/v1', description: 'The `api` Edge Function of the Supabase project serving this document (SUPABASE_URL/functions/v1).' }],
     tags,
     paths,
     components: {
