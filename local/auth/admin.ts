@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuthContext } from './context.ts';
 import { AuthError, badRequest, DatabaseError, Errors, isUniqueViolation, notFound } from './errors.ts';
-import { readBody, Body, sendJson, type Request } from './http.ts';
+import { Body, checkStorable, readBody, sendJson, type Request } from './http.ts';
 import { requestAud, requireAdmin } from './guard.ts';
 import { isBcryptHash } from './passwords.ts';
 import { logout as deleteSessions } from './sessions.ts';
@@ -267,6 +267,7 @@ async function listUsers(ctx: AuthContext, r: Request, aud: string): Promise<voi
   const page = parseUint('page', r.query.get('page'), 1n);
   const perPage = parseUint('per_page', r.query.get('per_page'), BigInt(DEFAULT_PER_PAGE));
   const filter = r.query.get('filter') ?? '';
+  checkStorable(filter);
   const like = `%${filter}%`;
   const where = () =>
     filter

@@ -2,7 +2,7 @@
 // that follow GoTrue's versioned error contract (reference A.1).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { AuthError, Errors } from './errors.ts';
+import { AuthError, badRequest, Errors } from './errors.ts';
 
 /** GoTrue buffers whole bodies; we cap them so a client cannot make us hold gigabytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -79,6 +79,27 @@ function goType(value: unknown): string {
   return typeof value;
 }
 
+/** Postgres text cannot hold NUL and jsonb refuses lone surrogates; both would surface as a 500. */
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+const unstorable = (text: string) => text.includes('\u0000') || UNPAIRED_SURROGATE.test(text);
+const MAX_DEPTH = 64;
+
+/** Refuses what the database would choke on, iteratively so that deep nesting cannot overflow. */
+export function checkStorable(root: unknown): void {
+  const pending: [unknown, number][] = [[root, 0]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop() as [unknown, number];
+    if (typeof value === 'string') {
+      if (unstorable(value)) throw badRequest('validation_failed', 'Request contains a NUL character or an unpaired surrogate');
+    } else if (value !== null && typeof value === 'object') {
+      if (depth >= MAX_DEPTH) throw badRequest('validation_failed', `Request body is nested deeper than ${MAX_DEPTH} levels`);
+      for (const [key, child] of Object.entries(value)) {
+        pending.push([key, depth], [child, depth + 1]);
+      }
+    }
+  }
+}
+
 /** A decoded JSON object body; `struct` names GoTrue's params struct for its error texts. */
 export class Body {
   constructor(
@@ -98,15 +119,12 @@ export class Body {
     if (typeof value !== 'object' || Array.isArray(value)) {
       throw Errors.badJson(`json: cannot unmarshal ${goType(value)} into Go value of type api.${struct}`);
     }
+    checkStorable(value);
     return new Body(value as Record<string, unknown>, struct);
   }
 
   private typeError(key: string, want: string, value: unknown): AuthError {
     return Errors.badJson(`json: cannot unmarshal ${goType(value)} into Go struct field ${this.struct}.${key} of type ${want}`);
-  }
-
-  has(key: string): boolean {
-    return Object.hasOwn(this.data, key) && this.data[key] !== null;
   }
 
   string(key: string): string | undefined {

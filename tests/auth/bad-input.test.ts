@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { adminClient, client, createUser, database, forgeries, PASSWORD, raw, signIn, signWithDefaultKey, stack, type TestUser } from './helpers.ts';
 
+type RawBodyToken = 'anon' | 'user' | 'admin';
+
 const sql = database();
 let victim: TestUser;
 let victimToken: string;
@@ -83,6 +85,37 @@ describe('malformed JSON', () => {
     const res = await raw('/token?grant_type=password', { body: 'null' });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ code: 'validation_failed', message: 'missing email or phone' });
+  });
+});
+
+// Postgres cannot store NUL or unpaired surrogates; real GoTrue turns those into 500s.
+describe.skipIf(stack.external)('text the database cannot store', () => {
+  it('is a 400, in credentials, tokens and metadata alike', async () => {
+    const cases: [string, string, RawBodyToken][] = [
+      ['/signup', '{"email":"nul\\u0000@example.com","password":"correct-horse-9"}', 'anon'],
+      ['/token?grant_type=password', '{"email":"a@example.com\\u0000","password":"x"}', 'anon'],
+      ['/token?grant_type=refresh_token', '{"refresh_token":"abcdefghijk\\u0000l"}', 'anon'],
+      ['/user', '{"data":{"note":"lone \\ud800 surrogate"}}', 'user'],
+      ['/user', '{"data":{"k\\u0000ey":1}}', 'user'],
+      [`/admin/users/VICTIM`, '{"user_metadata":{"x":"\\udfff"}}', 'admin'],
+    ];
+    for (const [path, body, who] of cases) {
+      const token = who === 'anon' ? stack.anonKey : who === 'user' ? victimToken : stack.serviceRoleKey;
+      const method = path.startsWith('/user') || path.startsWith('/admin/users/') ? 'PUT' : 'POST';
+      const res = await raw(path.replace('VICTIM', victim.id), { method, token, body });
+      expect(res.status, `${path} ${body}`).toBe(400);
+      expect(res.body?.code).toBe('validation_failed');
+    }
+    const filtered = await raw('/admin/users?filter=%00', { token: stack.serviceRoleKey });
+    expect(filtered.status).toBe(400);
+    await expectVictimUntouched();
+  });
+
+  it('absurdly deep nesting is a 400, not a stack overflow', async () => {
+    const deep = `{"data":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;
+    const res = await raw('/user', { method: 'PUT', token: victimToken, body: deep });
+    expect(res.status).toBe(400);
+    expect(res.body?.code).toBe('validation_failed');
   });
 });
 
