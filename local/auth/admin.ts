@@ -28,6 +28,7 @@ import { checkPasswordStrength, isUuid, parseGoDuration, validateEmail, validate
 
 const DEFAULT_PER_PAGE = 50;
 const NIL = '00000000-0000-0000-0000-000000000000';
+const STRING_TOO_LONG = '22001';
 
 export async function adminRoute(ctx: AuthContext, r: Request, id: string | null): Promise<void> {
   const claims = await requireAdmin(ctx, r);
@@ -75,6 +76,8 @@ function banUntil(text: string): Date | null | undefined {
 function databaseFailure(message: string) {
   return (err: unknown): never => {
     if (err instanceof AuthError) throw err;
+    // varchar(255) columns such as role and aud: a client error, not a server one.
+    if ((err as { code?: unknown }).code === STRING_TOO_LONG) throw badRequest('validation_failed', 'A value exceeds the length its column allows');
     if (isUniqueViolation(err)) {
       const constraint = String((err as { constraint_name?: unknown }).constraint_name ?? '');
       if (constraint.includes('phone')) throw Errors.phoneExists();

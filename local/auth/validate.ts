@@ -41,6 +41,8 @@ export function isUuid(value: unknown): value is string {
 
 const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
 
+const MAX_GO_DURATION_MS = 9_223_372_036_854;
+
 /** Parses a Go duration (`"24h"`, `"1h30m"`, `"0"`) into milliseconds; `null` when malformed. */
 export function parseGoDuration(text: string): number | null {
   const match = /^([+-]?)(.*)$/.exec(text);
@@ -55,5 +57,7 @@ export function parseGoDuration(text: string): number | null {
     total += Number(part[1]) * (DURATION_UNITS[part[2] as string] ?? 0);
     consumed += part[0].length;
   }
-  return consumed === rest.length ? sign * total : null;
+  // Go durations are int64 nanoseconds: about 292 years at most.
+  if (consumed !== rest.length || total > MAX_GO_DURATION_MS) return null;
+  return sign * total;
 }

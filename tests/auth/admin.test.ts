@@ -100,14 +100,20 @@ describe('createUser', () => {
     expect(badId.error?.message).toBe('ID must conform to the uuid v4 format');
     const nilId = await admin.auth.admin.createUser({ id: '00000000-0000-0000-0000-000000000000', email: uniqueEmail('nil'), password: PASSWORD });
     expect(nilId.error?.message).toBe('ID cannot be a nil UUID');
+    const badHash = await admin.auth.admin.createUser({ email: uniqueEmail('hash'), password_hash: '$argon2id$v=19$m=65536,t=3,p=4$abc$def' });
+    expect(badHash.error?.status).toBe(400);
+    expect(badHash.error?.code).toBe('validation_failed');
   });
 
-  // Real GoTrue answers 500 "Database error creating new user" here; the stand-in gives a clear 422.
-  it.skipIf(stack.external)('an id that already exists is refused without a 500', async () => {
+  // Real GoTrue answers 500 "Database error creating new user" for these; the stand-in gives a 4xx.
+  it.skipIf(stack.external)('an id that already exists, or an over-long role, is refused without a 500', async () => {
     const existing = await createUser('dupid');
-    const { error } = await adminClient().auth.admin.createUser({ id: existing.id, email: uniqueEmail('dupid2'), password: PASSWORD });
-    expect(error?.status).toBeGreaterThanOrEqual(400);
-    expect(error?.status).toBeLessThan(500);
+    const dup = await adminClient().auth.admin.createUser({ id: existing.id, email: uniqueEmail('dupid2'), password: PASSWORD });
+    expect(dup.error?.status).toBe(422);
+    expect(dup.error?.code).toBe('user_already_exists');
+    const longRole = await adminClient().auth.admin.createUser({ email: uniqueEmail('role'), password: PASSWORD, role: 'r'.repeat(300) });
+    expect(longRole.error?.status).toBe(400);
+    expect(longRole.error?.code).toBe('validation_failed');
   });
 });
 
@@ -170,8 +176,11 @@ describe('getUserById / updateUserById', () => {
     const lifted = await admin.auth.admin.updateUserById(user.id, { ban_duration: 'none' });
     expect(lifted.data.user?.banned_until).toBeUndefined();
     expect((await client().auth.signInWithPassword({ email: user.email, password: PASSWORD })).error).toBeNull();
-    const bad = await admin.auth.admin.updateUserById(user.id, { ban_duration: 'forever' });
-    expect(bad.error?.code).toBe('validation_failed');
+    for (const ban_duration of ['forever', '1h-30m', '99999999999999h']) {
+      const bad = await admin.auth.admin.updateUserById(user.id, { ban_duration });
+      expect(bad.error?.status, ban_duration).toBe(400);
+      expect(bad.error?.code, ban_duration).toBe('validation_failed');
+    }
   });
 });
 
