@@ -1,6 +1,7 @@
 -- Realtime: every change of a brand DNA is broadcast privately to `brand_dna:<id>` and
--- `workspace:<workspace_id>`, and only members of the workspace may read (and be present on) those
--- topics.
+-- `workspace:<workspace_id>`, and only members of the workspace may read those topics and
+-- `brand_dna:<id>:presence`, where clients share who is editing (a topic of its own, because a
+-- client has one channel per topic and presence must be configured before joining).
 
 create or replace function private.broadcast_brand_dna_change()
 returns trigger
@@ -54,7 +55,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  id_text text := substring(topic from '^(?:brand_dna|workspace):([0-9a-fA-F-]{36})$');
+  id_text text := substring(topic from '^(?:brand_dna|workspace):([0-9a-fA-F-]{36})(?::presence)?$');
   found uuid;
 begin
   if id_text is null or id_text !~ '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$' then
@@ -68,7 +69,7 @@ begin
 end
 $$;
 comment on function private.workspace_of_topic(text) is
-  'Workspace of a Realtime topic brand_dna:<id> or workspace:<id>; null for any other topic.';
+  'Workspace of a Realtime topic brand_dna:<id>, brand_dna:<id>:presence, workspace:<id> or workspace:<id>:presence; null for any other topic.';
 grant execute on function private.workspace_of_topic(text) to anon, authenticated, service_role;
 
 create policy "members receive their workspace's brand DNA broadcasts and presence" on realtime.messages
