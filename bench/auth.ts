@@ -19,7 +19,12 @@ interface Result {
 }
 
 /** Runs `count` calls of `task`, `concurrency` at a time, timing each. */
-async function measure(label: string, count: number, concurrency: number, task: (i: number, lane: number) => Promise<void>): Promise<Result> {
+async function measure(
+  label: string,
+  count: number,
+  concurrency: number,
+  task: (i: number, lane: number) => Promise<void>,
+): Promise<Result> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -51,7 +56,11 @@ function report(r: Result): void {
 }
 
 async function post(url: string, headers: Record<string, string>, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { ...headers, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as Record<string, unknown>;
   if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${JSON.stringify(json)}`);
   return json;
@@ -64,8 +73,13 @@ export async function bench(): Promise<void> {
     const { anonKey, serviceRoleKey } = stack.config;
     const headers = { apikey: anonKey, Authorization: `Bearer ${anonKey}`, 'X-Supabase-Api-Version': '2024-01-01' };
     const email = `bench-${Date.now()}@example.com`;
-    await post(`${auth}/admin/users`, { ...headers, Authorization: `Bearer ${serviceRoleKey}` }, { email, password: PASSWORD, email_confirm: true });
-    const signInOnce = () => post(`${auth}/token?grant_type=password`, headers, { email, password: PASSWORD, gotrue_meta_security: {} });
+    await post(
+      `${auth}/admin/users`,
+      { ...headers, Authorization: `Bearer ${serviceRoleKey}` },
+      { email, password: PASSWORD, email_confirm: true },
+    );
+    const signInOnce = () =>
+      post(`${auth}/token?grant_type=password`, headers, { email, password: PASSWORD, gotrue_meta_security: {} });
 
     // Warm-up: connections, JIT, the bcrypt workers.
     for (let i = 0; i < 8; i++) await signInOnce();

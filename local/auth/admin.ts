@@ -69,7 +69,8 @@ function banUntil(text: string): Date | null | undefined {
   if (text === '') return undefined;
   if (text === 'none') return null;
   const ms = parseGoDuration(text);
-  if (ms === null) throw badRequest('validation_failed', `invalid format for ban duration: time: invalid duration ${JSON.stringify(text)}`);
+  if (ms === null)
+    throw badRequest('validation_failed', `invalid format for ban duration: time: invalid duration ${JSON.stringify(text)}`);
   return ms === 0 ? null : new Date(Date.now() + ms);
 }
 
@@ -77,7 +78,8 @@ function databaseFailure(message: string) {
   return (err: unknown): never => {
     if (err instanceof AuthError) throw err;
     // varchar(255) columns such as role and aud: a client error, not a server one.
-    if ((err as { code?: unknown }).code === STRING_TOO_LONG) throw badRequest('validation_failed', 'A value exceeds the length its column allows');
+    if ((err as { code?: unknown }).code === STRING_TOO_LONG)
+      throw badRequest('validation_failed', 'A value exceeds the length its column allows');
     if (isUniqueViolation(err)) {
       const constraint = String((err as { constraint_name?: unknown }).constraint_name ?? '');
       if (constraint.includes('phone')) throw Errors.phoneExists();
@@ -91,7 +93,8 @@ function databaseFailure(message: string) {
 async function createUser(ctx: AuthContext, r: Request, requestAudience: string): Promise<void> {
   const params = adminParams(Body.parse(await readBody(r), 'AdminUserParams'));
   const aud = params.aud || requestAudience;
-  if (!params.email && !params.phone) throw badRequest('validation_failed', 'Cannot create a user without either an email or phone');
+  if (!params.email && !params.phone)
+    throw badRequest('validation_failed', 'Cannot create a user without either an email or phone');
   const providers: string[] = [];
   let email: string | null = null;
   let phone: string | null = null;
@@ -185,10 +188,14 @@ async function updateUserById(ctx: AuthContext, r: Request, user: UserRow): Prom
       if (email && email !== current.email) current = await changeIdentifier(tx, current, 'email', email);
       if (phone && phone !== current.phone) current = await changeIdentifier(tx, current, 'phone', phone);
       if (params.appMetadata) {
-        current = await updateUser(tx, current.id, { raw_app_meta_data: mergeMetadata(current.raw_app_meta_data, params.appMetadata) });
+        current = await updateUser(tx, current.id, {
+          raw_app_meta_data: mergeMetadata(current.raw_app_meta_data, params.appMetadata),
+        });
       }
       if (params.userMetadata) {
-        current = await updateUser(tx, current.id, { raw_user_meta_data: mergeMetadata(current.raw_user_meta_data, params.userMetadata) });
+        current = await updateUser(tx, current.id, {
+          raw_user_meta_data: mergeMetadata(current.raw_user_meta_data, params.userMetadata),
+        });
       }
       if (bannedUntil !== undefined) current = await updateUser(tx, current.id, { banned_until: bannedUntil });
       current = await updateUser(tx, current.id, { updated_at: now });
@@ -259,7 +266,10 @@ async function deleteUser(ctx: AuthContext, r: Request, user: UserRow): Promise<
 function parseUint(name: string, value: string | null, fallback: bigint): bigint {
   if (value === null || value === '') return fallback;
   if (!/^\d+$/.test(value) || BigInt(value) > 18446744073709551615n) {
-    throw badRequest('validation_failed', `Bad Pagination Parameters: strconv.ParseUint: parsing ${JSON.stringify(value)}: invalid syntax`);
+    throw badRequest(
+      'validation_failed',
+      `Bad Pagination Parameters: strconv.ParseUint: parsing ${JSON.stringify(value)}: invalid syntax`,
+    );
   }
   const parsed = BigInt(value);
   if (parsed === 0n) throw badRequest('validation_failed', `Bad Pagination Parameters: ${name} must be at least 1`);
@@ -288,7 +298,10 @@ async function listUsers(ctx: AuthContext, r: Request, aud: string): Promise<voi
       order by created_at desc, id desc
       limit ${limit.toString()} offset ${offset.toString()}`;
   }
-  const identities = await identitiesOf(ctx.sql, users.map((u) => u.id));
+  const identities = await identitiesOf(
+    ctx.sql,
+    users.map((u) => u.id),
+  );
 
   // GoTrue builds the Link header from its own request URL with the query re-encoded (sorted).
   const totalPages = (total + perPage - 1n) / perPage;

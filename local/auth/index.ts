@@ -126,6 +126,8 @@ export async function createAuthService({ config, dbUrl, keys }: AuthOptions): P
       if (handler instanceof AuthError) throw handler;
       await handler(ctx, r);
     } catch (err) {
+      // A client that hung up gets no answer and is not worth a log line.
+      if (req.destroyed && !(err instanceof AuthError)) return;
       if (err instanceof DatabaseError) ctx.log(`${r.method} ${r.path}: ${err.message}`, err.cause);
       else if (!(err instanceof AuthError)) ctx.log(`${r.method} ${r.path} failed`, err);
       // Whatever went wrong, the client gets the JSON error shape and never our internals.

@@ -51,7 +51,12 @@ function utcTimestamp(date: Date): string {
   return date.toISOString().replace('T', ' ').replace('Z', '');
 }
 
-export async function insertRefreshToken(db: Db, userId: string, sessionId: string, parent: string | null): Promise<RefreshTokenRow> {
+export async function insertRefreshToken(
+  db: Db,
+  userId: string,
+  sessionId: string,
+  parent: string | null,
+): Promise<RefreshTokenRow> {
   const now = new Date();
   // A collision among 36^12 tokens is practically impossible; retrying keeps it a non-event anyway.
   for (;;) {
@@ -97,7 +102,12 @@ export async function touchSession(db: Db, sessionId: string, r: Request): Promi
 }
 
 /** Builds the A.6 claim set (GoTrue's JSON order) and signs it ES256 with the CLI's key. */
-export async function signAccessToken(ctx: AuthContext, db: Db, user: UserRow, sessionId: string): Promise<{ token: string; expiresAt: number }> {
+export async function signAccessToken(
+  ctx: AuthContext,
+  db: Db,
+  user: UserRow,
+  sessionId: string,
+): Promise<{ token: string; expiresAt: number }> {
   const session = await findSession(db, sessionId);
   const claims = await db<{ authentication_method: string; updated_at: Date }[]>`
     select authentication_method, updated_at from auth.mfa_amr_claims where session_id = ${sessionId} order by updated_at desc`;
@@ -131,7 +141,13 @@ export interface TokenResponse {
   user: Record<string, unknown>;
 }
 
-export async function tokenResponse(ctx: AuthContext, db: Db, user: UserRow, sessionId: string, refreshToken: string): Promise<TokenResponse> {
+export async function tokenResponse(
+  ctx: AuthContext,
+  db: Db,
+  user: UserRow,
+  sessionId: string,
+  refreshToken: string,
+): Promise<TokenResponse> {
   const { token, expiresAt } = await signAccessToken(ctx, db, user, sessionId);
   return {
     access_token: token,

@@ -46,7 +46,8 @@ export async function signup(ctx: AuthContext, r: Request): Promise<void> {
   if (!ctx.config.auth.enableSignup) throw Errors.signupDisabled();
   if (!password) throw badRequest('validation_failed', 'Signup requires a valid password');
   checkPasswordStrength(password, ctx.config.auth.minimumPasswordLength);
-  if (email && phone) throw badRequest('validation_failed', 'Only an email address or phone number should be provided on signup.');
+  if (email && phone)
+    throw badRequest('validation_failed', 'Only an email address or phone number should be provided on signup.');
   if (!email) throw badRequest('phone_provider_disabled', 'Phone signups are disabled');
   if (!!body.string('code_challenge') !== !!body.string('code_challenge_method')) {
     throw badRequest('validation_failed', 'PKCE flow requires code_challenge_method and code_challenge');
@@ -70,33 +71,34 @@ export async function signup(ctx: AuthContext, r: Request): Promise<void> {
   const encryptedPassword = existing ? null : await ctx.passwords.hash(password);
   const result = await ctx.sql
     .begin(async (tx) => {
-    let user: UserRow;
-    if (existing) {
-      // Unconfirmed address signing up again: the claimed identity is not trusted, so nothing is
-      // updated; the confirmation mail is simply sent again (rate-limited).
-      user = existing;
-    } else {
-      user = await insertUser(tx, {
-        aud: ctx.aud,
-        role: 'authenticated',
-        email: address,
-        phone: null,
-        encryptedPassword,
-        appMetadata: { provider: 'email', providers: ['email'] },
-        userMetadata: data,
-      });
-      const identityData = identityClaims(user.id, address, null);
-      for (const [key, value] of Object.entries(data)) if (!(key in identityData)) identityData[key] = value;
-      await insertIdentity(tx, user.id, 'email', identityData);
-      user = await updateUser(tx, user.id, { raw_user_meta_data: mergeMetadata(user.raw_user_meta_data, identityData) });
-    }
-    if (!confirmations) {
-      user = await confirmEmail(tx, user);
-      return { session: await grantSession(ctx, tx, user, r, 'password') };
-    }
-    checkMailFrequency(user.confirmation_sent_at);
-    user = await updateUser(tx, user.id, { confirmation_sent_at: new Date(), confirmation_token: mailToken() });
-    return { user: await loadUserJson(tx, user) };
+      let user: UserRow;
+      if (existing) {
+        // Unconfirmed address signing up again: the claimed identity is not trusted, so nothing is
+        // updated; the confirmation mail is simply sent again (rate-limited).
+        user = existing;
+      } else {
+        user = await insertUser(tx, {
+          aud: ctx.aud,
+          role: 'authenticated',
+          email: address,
+          phone: null,
+          encryptedPassword,
+          appMetadata: { provider: 'email', providers: ['email'] },
+          userMetadata: data,
+        });
+        // identity_data = the claims plus every `data` key they do not already have.
+        const claims = identityClaims(user.id, address, null);
+        const identityData = mergeMetadata(data, claims);
+        await insertIdentity(tx, user.id, 'email', identityData);
+        user = await updateUser(tx, user.id, { raw_user_meta_data: mergeMetadata(user.raw_user_meta_data, identityData) });
+      }
+      if (!confirmations) {
+        user = await confirmEmail(tx, user);
+        return { session: await grantSession(ctx, tx, user, r, 'password') };
+      }
+      checkMailFrequency(user.confirmation_sent_at);
+      user = await updateUser(tx, user.id, { confirmation_sent_at: new Date(), confirmation_token: mailToken() });
+      return { user: await loadUserJson(tx, user) };
     })
     .catch((err: unknown) => {
       if (err instanceof AuthError) throw err;

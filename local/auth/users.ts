@@ -128,7 +128,11 @@ export async function insertUser(db: Db, user: NewUser, now = new Date()): Promi
 }
 
 /** Updates the given columns (metadata as jsonb) and returns the fresh row. */
-export async function updateUser(db: Db, id: string, changes: Partial<Record<keyof UserRow | string, unknown>>): Promise<UserRow> {
+export async function updateUser(
+  db: Db,
+  id: string,
+  changes: Partial<Record<keyof UserRow | string, unknown>>,
+): Promise<UserRow> {
   const values: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(changes)) {
     values[column] =

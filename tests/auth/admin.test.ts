@@ -98,9 +98,16 @@ describe('createUser', () => {
     const badId = await admin.auth.admin.createUser({ id: 'not-a-uuid', email: uniqueEmail('badid'), password: PASSWORD });
     expect(badId.error?.code).toBe('validation_failed');
     expect(badId.error?.message).toBe('ID must conform to the uuid v4 format');
-    const nilId = await admin.auth.admin.createUser({ id: '00000000-0000-0000-0000-000000000000', email: uniqueEmail('nil'), password: PASSWORD });
+    const nilId = await admin.auth.admin.createUser({
+      id: '00000000-0000-0000-0000-000000000000',
+      email: uniqueEmail('nil'),
+      password: PASSWORD,
+    });
     expect(nilId.error?.message).toBe('ID cannot be a nil UUID');
-    const badHash = await admin.auth.admin.createUser({ email: uniqueEmail('hash'), password_hash: '$argon2id$v=19$m=65536,t=3,p=4$abc$def' });
+    const badHash = await admin.auth.admin.createUser({
+      email: uniqueEmail('hash'),
+      password_hash: '$argon2id$v=19$m=65536,t=3,p=4$abc$def',
+    });
     expect(badHash.error?.status).toBe(400);
     expect(badHash.error?.code).toBe('validation_failed');
   });
@@ -111,7 +118,11 @@ describe('createUser', () => {
     const dup = await adminClient().auth.admin.createUser({ id: existing.id, email: uniqueEmail('dupid2'), password: PASSWORD });
     expect(dup.error?.status).toBe(422);
     expect(dup.error?.code).toBe('user_already_exists');
-    const longRole = await adminClient().auth.admin.createUser({ email: uniqueEmail('role'), password: PASSWORD, role: 'r'.repeat(300) });
+    const longRole = await adminClient().auth.admin.createUser({
+      email: uniqueEmail('role'),
+      password: PASSWORD,
+      role: 'r'.repeat(300),
+    });
     expect(longRole.error?.status).toBe(400);
     expect(longRole.error?.code).toBe('validation_failed');
   });
@@ -143,7 +154,9 @@ describe('getUserById / updateUserById', () => {
     expect(data.user?.app_metadata).toEqual({ provider: 'email', providers: ['email'], role: 'admin' });
     // The next token carries the new app_metadata.
     const { session } = await signIn(user);
-    const claims = JSON.parse(Buffer.from(session.access_token.split('.')[1]!, 'base64url').toString()) as { app_metadata: unknown };
+    const claims = JSON.parse(Buffer.from(session.access_token.split('.')[1]!, 'base64url').toString()) as {
+      app_metadata: unknown;
+    };
     expect(claims.app_metadata).toEqual({ provider: 'email', providers: ['email'], role: 'admin' });
   });
 
@@ -203,7 +216,9 @@ describe('deleteUser', () => {
     expect(row!.deleted_at).not.toBeNull();
     expect(row!.email).not.toBe(user.email);
     expect(await sql`select 1 from auth.sessions where user_id = ${user.id}`).toHaveLength(0);
-    expect((await client().auth.signInWithPassword({ email: user.email, password: PASSWORD })).error?.code).toBe('invalid_credentials');
+    expect((await client().auth.signInWithPassword({ email: user.email, password: PASSWORD })).error?.code).toBe(
+      'invalid_credentials',
+    );
   });
 });
 

@@ -3,7 +3,19 @@
 // changes nothing, and the service keeps serving the next client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { adminClient, client, createUser, database, forgeries, PASSWORD, raw, signIn, signWithDefaultKey, stack, type TestUser } from './helpers.ts';
+import {
+  adminClient,
+  client,
+  createUser,
+  database,
+  forgeries,
+  PASSWORD,
+  raw,
+  signIn,
+  signWithDefaultKey,
+  stack,
+  type TestUser,
+} from './helpers.ts';
 
 type RawBodyToken = 'anon' | 'user' | 'admin';
 
@@ -68,7 +80,14 @@ describe('malformed JSON', () => {
   });
 
   it('JSON of the wrong type (array, string, mistyped fields) is bad_json', async () => {
-    for (const body of [[1, 2], '"text"', 42, { email: 42, password: PASSWORD }, { email: 'x@example.com', password: ['a'] }, { data: 'x' }]) {
+    for (const body of [
+      [1, 2],
+      '"text"',
+      42,
+      { email: 42, password: PASSWORD },
+      { email: 'x@example.com', password: ['a'] },
+      { data: 'x' },
+    ]) {
       const res = await raw('/signup', { body: typeof body === 'string' ? body : JSON.stringify(body) });
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body?.code).toBe('bad_json');
@@ -191,7 +210,10 @@ describe('forged and expired tokens', () => {
   it('forged service-role tokens are 403 bad_jwt on every admin route and change nothing', async () => {
     // Same forgeries, but of the service-role key, which is what an attacker wants.
     const adminForgeries = await forgeries(stack.serviceRoleKey, stack.jwtSecret);
-    const all = [...Object.entries(forged), ...Object.entries(adminForgeries).map(([n, t]) => [`service role, ${n}`, t] as const)];
+    const all = [
+      ...Object.entries(forged),
+      ...Object.entries(adminForgeries).map(([n, t]) => [`service role, ${n}`, t] as const),
+    ];
     for (const [name, token] of all) {
       for (const route of adminRoutes()) {
         const res = await raw(route.path, { method: route.method, token, body: route.body });
@@ -214,7 +236,13 @@ describe('forged and expired tokens', () => {
 
   it('a token whose sub is not a UUID is refused', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const token = await signWithDefaultKey({ sub: 'not-a-uuid', aud: 'authenticated', role: 'authenticated', iat: now, exp: now + 60 });
+    const token = await signWithDefaultKey({
+      sub: 'not-a-uuid',
+      aud: 'authenticated',
+      role: 'authenticated',
+      iat: now,
+      exp: now + 60,
+    });
     const res = await raw('/user', { token });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
@@ -236,7 +264,12 @@ describe.skipIf(stack.external)('paths and methods', () => {
   });
 
   it('odd admin paths and huge page numbers are 4xx', async () => {
-    for (const path of ['/admin/users/%zz', '/admin/users/..%2f..%2fetc', '/admin/users?page=99999999999999999999999', '/admin/users?per_page=-1']) {
+    for (const path of [
+      '/admin/users/%zz',
+      '/admin/users/..%2f..%2fetc',
+      '/admin/users?page=99999999999999999999999',
+      '/admin/users?per_page=-1',
+    ]) {
       const res = await raw(path, { token: stack.serviceRoleKey });
       expect(res.status, path).toBeGreaterThanOrEqual(400);
       expect(res.status, path).toBeLessThan(500);
@@ -250,7 +283,14 @@ describe.skipIf(stack.external)('paths and methods', () => {
 
 describe('arbitrary bodies', () => {
   it('never produce a 5xx or a non-JSON error (property-based)', async () => {
-    const value = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }));
+    const value = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 3 }),
+      fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+    );
     const body = fc.record(
       {
         email: fc.oneof(value, fc.emailAddress()),
@@ -261,7 +301,12 @@ describe('arbitrary bodies', () => {
       },
       { requiredKeys: [] },
     );
-    const path = fc.constantFrom('/signup', '/token?grant_type=password', '/token?grant_type=refresh_token', '/token?grant_type=x');
+    const path = fc.constantFrom(
+      '/signup',
+      '/token?grant_type=password',
+      '/token?grant_type=refresh_token',
+      '/token?grant_type=x',
+    );
     await fc.assert(
       fc.asyncProperty(path, body, async (p, b) => {
         const res = await raw(p, { body: b });

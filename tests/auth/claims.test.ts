@@ -2,7 +2,18 @@
 // fetch; HS256 tokens fall back to GET /user; a tampered token is an invalid_jwt error.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { client, countingFetch, createUser, decodeJwt, forgeries, raw, signHs256, signIn, stack, type TestUser } from './helpers.ts';
+import {
+  client,
+  countingFetch,
+  createUser,
+  decodeJwt,
+  forgeries,
+  raw,
+  signHs256,
+  signIn,
+  stack,
+  type TestUser,
+} from './helpers.ts';
 
 let user: TestUser;
 let accessToken: string;

@@ -20,7 +20,11 @@ describe.skipIf(stack.external)('enable_confirmations = true', () => {
 
   it('F2: signUp returns no session and a user with one identity and confirmation_sent_at', async () => {
     const email = uniqueEmail('confirm');
-    const { data, error } = await client({ target }).auth.signUp({ email, password: PASSWORD, options: { data: { plan: 'free' } } });
+    const { data, error } = await client({ target }).auth.signUp({
+      email,
+      password: PASSWORD,
+      options: { data: { plan: 'free' } },
+    });
     expect(error).toBeNull();
     expect(data.session).toBeNull();
     expect(data.user?.email).toBe(email);

@@ -213,7 +213,10 @@ describe('status/code/message table', () => {
 
   it('admin get/delete of an unknown id → 404 user_not_found', async () => {
     const unknown = '1b0d5f7e-6c1a-4d1e-9a55-0c9e6f3f1a2b';
-    for (const { error } of [await adminClient().auth.admin.getUserById(unknown), await adminClient().auth.admin.deleteUser(unknown)]) {
+    for (const { error } of [
+      await adminClient().auth.admin.getUserById(unknown),
+      await adminClient().auth.admin.deleteUser(unknown),
+    ]) {
       expect(error?.status).toBe(404);
       expect(error?.code).toBe('user_not_found');
       expect(error?.message).toBe('User not found');

@@ -58,7 +58,12 @@ export interface TestUser {
 /** A confirmed e-mail user created through the admin API. */
 export async function createUser(tag: string, target: Target = stack, extra: Record<string, unknown> = {}): Promise<TestUser> {
   const email = uniqueEmail(tag);
-  const { data, error } = await adminClient(target).auth.admin.createUser({ email, password: PASSWORD, email_confirm: true, ...extra });
+  const { data, error } = await adminClient(target).auth.admin.createUser({
+    email,
+    password: PASSWORD,
+    email_confirm: true,
+    ...extra,
+  });
   if (error || !data.user) throw new Error(`createUser failed: ${error?.message}`);
   return { id: data.user.id, email, password: PASSWORD };
 }
@@ -155,13 +160,17 @@ export async function forgeries(realToken: string, jwtSecret: string): Promise<R
   const escalated = { ...payload, role: payload.role === 'service_role' ? 'supabase_admin' : 'service_role' };
   return {
     'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${p}.`,
-    'signed with another ES256 key under the same kid': await new SignJWT(payload as JWTPayload).setProtectedHeader(es256).sign(otherKey),
+    'signed with another ES256 key under the same kid': await new SignJWT(payload as JWTPayload)
+      .setProtectedHeader(es256)
+      .sign(otherKey),
     'HS256 with a wrong secret': await new SignJWT(payload as JWTPayload)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .sign(new TextEncoder().encode(`${jwtSecret}-but-not-quite`)),
     'tampered payload': `${h}.${b64(escalated)}.${s}`,
     'tampered signature': `${h}.${p}.${flipped}`,
-    expired: await new SignJWT({ ...payload, iat: now - 7200, exp: now - 3600 } as JWTPayload).setProtectedHeader(es256).sign(realKey),
+    expired: await new SignJWT({ ...payload, iat: now - 7200, exp: now - 3600 } as JWTPayload)
+      .setProtectedHeader(es256)
+      .sign(realKey),
     'not a JWT': 'definitely-not-a-jwt',
   };
 }

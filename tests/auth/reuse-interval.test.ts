@@ -3,7 +3,18 @@
 // disabled. Skipped against an external stack, whose settings we do not control.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type postgres from 'postgres';
-import { client, createUser, database, decodeJwt, PASSWORD, signIn, stack, uniqueEmail, variantStack, type Target } from './helpers.ts';
+import {
+  client,
+  createUser,
+  database,
+  decodeJwt,
+  PASSWORD,
+  signIn,
+  stack,
+  uniqueEmail,
+  variantStack,
+  type Target,
+} from './helpers.ts';
 
 const INTERVAL_MS = 1000;
 /** Just past the reuse interval. */

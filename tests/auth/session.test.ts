@@ -56,7 +56,8 @@ describe('refresh rotation (A.5)', () => {
     expect(decodeJwt(data.session!.access_token).payload.session_id).toBe(decodeJwt(session.access_token).payload.session_id);
     // A refresh does not add an AMR entry.
     expect(decodeJwt(data.session!.access_token).payload.amr).toHaveLength(1);
-    const rows = await sql`select token, revoked, parent from auth.refresh_tokens where token in ${sql([session.refresh_token, data.session!.refresh_token])} order by id`;
+    const rows =
+      await sql`select token, revoked, parent from auth.refresh_tokens where token in ${sql([session.refresh_token, data.session!.refresh_token])} order by id`;
     expect(rows).toEqual([
       { token: session.refresh_token, revoked: true, parent: null },
       { token: data.session!.refresh_token, revoked: false, parent: session.refresh_token },
@@ -91,7 +92,9 @@ describe('refresh rotation (A.5)', () => {
 
   it('concurrent refreshes of one token all succeed with the same child', async () => {
     const { session } = await signIn(user);
-    const results = await Promise.all([1, 2, 3, 4].map(() => raw('/token?grant_type=refresh_token', { body: { refresh_token: session.refresh_token } })));
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() => raw('/token?grant_type=refresh_token', { body: { refresh_token: session.refresh_token } })),
+    );
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(new Set(results.map((r) => r.body?.refresh_token)).size).toBe(1);
   });
@@ -150,7 +153,9 @@ describe('updateUser', () => {
     expect((await refresh(other.session.refresh_token)).error?.code).toBe('refresh_token_not_found');
     const [row] = await sql`select encrypted_password from auth.users where id = ${user.id}`;
     expect(await bcrypt.compare('a-brand-new-password', row!.encrypted_password)).toBe(true);
-    expect((await client().auth.signInWithPassword({ email: user.email, password: user.password })).error?.code).toBe('invalid_credentials');
+    expect((await client().auth.signInWithPassword({ email: user.email, password: user.password })).error?.code).toBe(
+      'invalid_credentials',
+    );
     expect((await client().auth.signInWithPassword({ email: user.email, password: 'a-brand-new-password' })).error).toBeNull();
   });
 

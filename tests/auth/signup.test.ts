@@ -28,7 +28,11 @@ describe('signUp with confirmations off', () => {
 
   it('creates the user, one email identity and metadata the way GoTrue does', async () => {
     const email = uniqueEmail('shape').toUpperCase();
-    const { data } = await client().auth.signUp({ email, password: PASSWORD, options: { data: { display_name: 'Ada', plan: 'pro' } } });
+    const { data } = await client().auth.signUp({
+      email,
+      password: PASSWORD,
+      options: { data: { display_name: 'Ada', plan: 'pro' } },
+    });
     const user = data.user!;
     expect(user.email).toBe(email.toLowerCase());
     expect(user.aud).toBe('authenticated');
@@ -81,7 +85,20 @@ describe('signUp with confirmations off', () => {
     const { header, payload } = decodeJwt(data.session!.access_token);
     expect(header).toEqual({ alg: 'ES256', kid: 'b81269f1-21d8-4f2e-b719-c2240a840d90', typ: 'JWT' });
     expect(Object.keys(payload)).toEqual([
-      'iss', 'sub', 'aud', 'exp', 'iat', 'email', 'phone', 'app_metadata', 'user_metadata', 'role', 'aal', 'amr', 'session_id', 'is_anonymous',
+      'iss',
+      'sub',
+      'aud',
+      'exp',
+      'iat',
+      'email',
+      'phone',
+      'app_metadata',
+      'user_metadata',
+      'role',
+      'aal',
+      'amr',
+      'session_id',
+      'is_anonymous',
     ]);
     expect(payload.iss).toBe(`${stack.url}/auth/v1`);
     expect(payload.sub).toBe(data.user!.id);
