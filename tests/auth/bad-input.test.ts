@@ -138,6 +138,27 @@ describe.skipIf(stack.external)('text the database cannot store', () => {
   });
 });
 
+describe('metadata keys that mean something to JavaScript', () => {
+  it('are stored as plain data and pollute nothing', async () => {
+    const user = await createUser('proto');
+    const { session } = await signIn(user);
+    const res = await raw('/user', {
+      method: 'PUT',
+      token: session.access_token,
+      body: '{"data":{"__proto__":{"polluted":true},"constructor":"c","toString":"t"}}',
+    });
+    expect(res.status).toBe(200);
+    const answered = (JSON.parse(res.text) as { user_metadata: Record<string, unknown> }).user_metadata;
+    expect(Object.hasOwn(answered, '__proto__')).toBe(true);
+    expect(answered.polluted).toBeUndefined();
+    const [row] = await sql`select raw_user_meta_data::text as meta from auth.users where id = ${user.id}`;
+    const stored = JSON.parse(row!.meta as string) as Record<string, unknown>;
+    expect(Object.hasOwn(stored, '__proto__')).toBe(true);
+    expect(stored.constructor).toBe('c');
+    expect(stored.toString).toBe('t');
+  });
+});
+
 describe('missing fields', () => {
   it('are validation errors, not crashes', async () => {
     const cases: [string, unknown, string][] = [
