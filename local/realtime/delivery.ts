@@ -49,7 +49,7 @@ begin
     'payload', new.payload,
     'binary', case when new.binary_payload is null then null else encode(new.binary_payload, 'base64') end)::text;
   if octet_length(body) > ${INLINE_LIMIT} then
-    body := json_build_object('id', new.id, 'inserted_at', new.inserted_at, 'fetch', true)::text;
+    body := json_build_object('id', new.id, 'fetch', true)::text;
   end if;
   perform pg_notify('${NOTIFY_CHANNEL}', body);
   return null;
@@ -90,7 +90,6 @@ interface NotifyBody {
   private?: boolean;
   payload?: unknown;
   binary?: string | null;
-  inserted_at?: string;
   fetch?: boolean;
 }
 
@@ -139,10 +138,10 @@ class NotifySource implements DeliverySource {
       this.chain = this.chain.then(() => this.onMessage(message));
       return;
     }
-    // Large rows: read back, still in commit order.
+    // Large rows: read back by id (the primary key's first column, so every partition has an index
+    // for it), still in commit order.
     const row = this.sql<{ id: string; topic: string; event: string | null; private: boolean | null; payload: unknown; binary_payload: Buffer | null }[]>`
-      select id, topic, event, private, payload, binary_payload from realtime.messages
-      where id = ${body.id} and inserted_at = ${body.inserted_at ?? null}::timestamp`;
+      select id, topic, event, private, payload, binary_payload from realtime.messages where id = ${body.id}`;
     this.chain = this.chain.then(async () => {
       try {
         const [found] = await row;

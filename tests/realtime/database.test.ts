@@ -1,0 +1,185 @@
+// Broadcast from the database (reference B.8; checklist F 9, F 10): realtime.send and
+// realtime.broadcast_changes reach private subscribers only after COMMIT, as kind-4 frames whose
+// payload `id` and `meta.id` are the realtime.messages row id. Ordering, not timing, proves "after".
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RealtimeChannel } from '@supabase/supabase-js';
+import {
+  RawSocket,
+  admin,
+  closeAdmin,
+  closeClients,
+  createUser,
+  eventually,
+  installTestPolicies,
+  joinPayload,
+  joined,
+  realtimeClient,
+  socketUrl,
+  stack,
+  uniqueTopic,
+  userToken,
+} from './helpers.ts';
+
+type Received = { type: string; event: string; payload: Record<string, unknown>; meta?: { id: string } };
+
+beforeAll(async () => {
+  await installTestPolicies();
+});
+
+afterAll(async () => {
+  await closeClients();
+  await closeAdmin();
+});
+
+async function privateListener(topic: string, event = '*') {
+  const { client } = await realtimeClient({ token: await userToken(await createUser()) });
+  const got: Received[] = [];
+  const channel: RealtimeChannel = client.channel(topic, { config: { private: true } });
+  channel.on('broadcast', { event }, (m) => got.push(m as Received));
+  await joined(channel);
+  return got;
+}
+
+describe('realtime.send', () => {
+  it('delivers {type, event, payload:{…, id}, meta:{id}} only after COMMIT, and never to public subscribers', async () => {
+    const topic = uniqueTopic('test-room');
+    const got = await privateListener(topic);
+    const { client: outsider } = await realtimeClient();
+    const publicGot: Received[] = [];
+    await joined(outsider.channel(topic).on('broadcast', { event: '*' }, (m) => publicGot.push(m as Received)));
+
+    const tx = await admin().reserve();
+    try {
+      await tx`begin`;
+      await tx`select realtime.send('{"a":1}', 'evt', ${topic}, true)`;
+      // A second broadcast, committed while the first transaction is still open, arrives alone.
+      await admin()`select realtime.send('{"b":2}', 'first', ${topic}, true)`;
+      await eventually(() => got.length === 1);
+      expect(got.map((m) => m.event)).toEqual(['first']);
+      await tx`commit`;
+    } finally {
+      tx.release();
+    }
+    await eventually(() => got.length === 2);
+    const message = got[1]!;
+    expect(message).toEqual({ type: 'broadcast', event: 'evt', payload: { a: 1, id: expect.any(String) }, meta: { id: expect.any(String) } });
+    expect(message.payload.id).toBe(message.meta!.id);
+    expect(await admin()`select topic, event, private from realtime.messages where id = ${message.meta!.id}`).toEqual([
+      { topic, event: 'evt', private: true },
+    ]);
+
+    // A public send on the same topic is the only thing the public subscriber ever sees.
+    await admin()`select realtime.send('{"c":3}', 'public-marker', ${topic}, false)`;
+    await eventually(() => publicGot.length === 1);
+    expect(publicGot.map((m) => m.event)).toEqual(['public-marker']);
+    expect(publicGot[0]!.payload.id).toBe(publicGot[0]!.meta!.id);
+  });
+
+  it('delivers nothing for a rolled-back transaction', async () => {
+    const topic = uniqueTopic('test-room');
+    const got = await privateListener(topic);
+    await admin()
+      .begin(async (tx) => {
+        await tx`select realtime.send('{"x":1}', 'rolled-back', ${topic}, true)`;
+        throw new Error('roll back');
+      })
+      .catch(() => {});
+    await admin()`select realtime.send('{"x":2}', 'committed', ${topic}, true)`;
+    await eventually(() => got.length >= 1);
+    expect(got.map((m) => m.event)).toEqual(['committed']);
+  });
+
+  it('arrives as a binary kind-4 frame with the row id as metadata', async () => {
+    const topic = uniqueTopic('test-room');
+    const socket = await RawSocket.open(socketUrl(stack.url, stack.publishableKey));
+    try {
+      await socket.join(`realtime:${topic}`, joinPayload({ private: true, token: await userToken(await createUser()) }));
+      await admin()`select realtime.send('{"k":"v"}', 'raw', ${topic}, true)`;
+      await eventually(() => socket.binaries().length === 1);
+      const frame = socket.binaries()[0]!;
+      const meta = JSON.parse(frame.meta) as { id: string };
+      expect({ kind: frame.kind, topic: frame.topic, event: frame.event, encoding: frame.encoding }).toEqual({
+        kind: 4,
+        topic: `realtime:${topic}`,
+        event: 'raw',
+        encoding: 1,
+      });
+      expect(JSON.parse(frame.payload.toString('utf8'))).toEqual({ k: 'v', id: meta.id });
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('delivers payloads far beyond the 8000-byte NOTIFY limit intact', async () => {
+    const topic = uniqueTopic('test-room');
+    const got = await privateListener(topic);
+    const big = 'é'.repeat(20_000);
+    await admin()`select realtime.send(jsonb_build_object('big', ${big}::text), 'big', ${topic}, true)`;
+    await admin()`select realtime.send('{}', 'small-after', ${topic}, true)`;
+    await eventually(() => got.length === 2);
+    expect(got.map((m) => m.event)).toEqual(['big', 'small-after']);
+    expect(got[0]!.payload.big).toBe(big);
+  });
+
+  it('delivers binary_payload rows as ArrayBuffer payloads', async () => {
+    const topic = uniqueTopic('test-room');
+    const got = await privateListener(topic);
+    await admin()`insert into realtime.messages (topic, extension, event, private, binary_payload)
+                  values (${topic}, 'broadcast', 'bytes', true, ${Buffer.from([0, 1, 254, 255])})`;
+    await eventually(() => got.length === 1);
+    expect([...new Uint8Array(got[0]!.payload as unknown as ArrayBuffer)]).toEqual([0, 1, 254, 255]);
+  });
+
+  it('respects the INSERT policy of the calling role: a denied send is only a warning and delivers nothing', async () => {
+    const topic = uniqueTopic('test-room:nowrite');
+    const got = await privateListener(topic);
+    const user = await createUser();
+    const claims = JSON.stringify({ sub: user, role: 'authenticated' });
+    const warnings: string[] = [];
+    const sql = (await import('postgres')).default(stack.dbUrl, { max: 1, onnotice: (n) => warnings.push(String(n.message)) });
+    try {
+      await sql.begin(async (tx) => {
+        await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
+        await tx`select realtime.send('{}', 'denied', ${topic}, true)`;
+      });
+    } finally {
+      await sql.end();
+    }
+    expect(warnings.join('\n')).toMatch(/row-level security/);
+    await admin()`select realtime.send('{}', 'allowed', ${topic}, true)`;
+    await eventually(() => got.length === 1);
+    expect(got.map((m) => m.event)).toEqual(['allowed']);
+  });
+});
+
+describe('realtime.broadcast_changes', () => {
+  it('sends {id, schema, table, operation, record, old_record} for INSERT, UPDATE and DELETE', async () => {
+    const room = uniqueTopic('r').slice(2);
+    const got = await privateListener(`test-room:items:${room}`);
+    const [{ id }] = (await admin()`insert into realtime_test.items (room, label) values (${room}, 'one') returning id`) as unknown as [{ id: string }];
+    await admin()`update realtime_test.items set label = 'two' where id = ${id}`;
+    await admin()`delete from realtime_test.items where id = ${id}`;
+    await eventually(() => got.length === 3);
+
+    const itemId = Number(id);
+    const base = { schema: 'realtime_test', table: 'items' };
+    expect(got.map((m) => m.event)).toEqual(['INSERT', 'UPDATE', 'DELETE']);
+    expect(got[0]!.payload).toEqual({ ...base, id: got[0]!.meta!.id, operation: 'INSERT', record: { id: itemId, room, label: 'one' }, old_record: null });
+    expect(got[1]!.payload).toEqual({
+      ...base,
+      id: got[1]!.meta!.id,
+      operation: 'UPDATE',
+      record: { id: itemId, room, label: 'two' },
+      old_record: { id: itemId, room, label: 'one' },
+    });
+    expect(got[2]!.payload).toEqual({ ...base, id: got[2]!.meta!.id, operation: 'DELETE', record: null, old_record: { id: itemId, room, label: 'two' } });
+  });
+
+  it('matches listeners by event case-insensitively and with *', async () => {
+    const room = uniqueTopic('r').slice(2);
+    const inserts = await privateListener(`test-room:items:${room}`, 'insert');
+    await admin()`insert into realtime_test.items (room, label) values (${room}, 'x')`;
+    await eventually(() => inserts.length === 1);
+    expect(inserts[0]!.payload.operation).toBe('INSERT');
+  });
+});
