@@ -2,7 +2,7 @@
 // an `axes` object) and back. The API maps its query results with it; the SDK maps Realtime
 // payloads (`to_jsonb` of a row: timestamps as strings) with it.
 import { AXES, type Axes } from './axes.ts';
-import type { BrandDna, BrandDnaVersion, Member, Preset, PresetSearchResult, Workspace, WorkspaceRole } from './schemas.ts';
+import type { AuthUser, BrandDna, BrandDnaVersion, Member, Preset, PresetSearchResult, Session, Workspace, WorkspaceRole } from './schemas.ts';
 
 type Timestamp = Date | string;
 type AxisColumns = Record<(typeof AXES)[number], number>;
@@ -233,4 +233,40 @@ export function presetToColumns(write: PresetWrite): PresetColumns {
   if (write.ownerId !== undefined) columns.owner_id = write.ownerId;
   if (write.workspaceId !== undefined) columns.workspace_id = write.workspaceId;
   return { ...columns, ...axesToColumns(write.axes) };
+}
+
+/** A Supabase Auth (GoTrue) user object, as far as the API passes it on. */
+export interface AuthUserJson {
+  id: string;
+  email?: string | null;
+  created_at?: string | null;
+}
+
+/** A Supabase Auth session response (A.2). */
+export interface AuthSessionJson {
+  access_token: string;
+  token_type?: string;
+  expires_in: number;
+  expires_at?: number;
+  refresh_token: string;
+  user: AuthUserJson;
+}
+
+export function authUserFromJson(user: AuthUserJson): AuthUser {
+  return {
+    id: user.id,
+    email: user.email ? user.email : null,
+    createdAt: user.created_at ? toIsoTimestamp(user.created_at) : null,
+  };
+}
+
+export function sessionFromAuth(session: AuthSessionJson): Session {
+  return {
+    accessToken: session.access_token,
+    tokenType: 'bearer',
+    expiresIn: Number(session.expires_in),
+    expiresAt: Number(session.expires_at ?? Math.floor(Date.now() / 1000) + Number(session.expires_in)),
+    refreshToken: session.refresh_token,
+    user: authUserFromJson(session.user),
+  };
 }

@@ -510,6 +510,7 @@ export const LogoutQuerySchema = z.strictObject({
 export const AuthUserSchema = z
   .object({ id: IdSchema, email: z.string().nullable(), createdAt: TimestampSchema.nullable() })
   .meta({ id: 'AuthUser' });
+export type AuthUser = z.infer<typeof AuthUserSchema>;
 export const SessionSchema = z
   .object({
     accessToken: z.string(),

@@ -17,6 +17,7 @@ import {
   stack,
   StudioBrandDNASchema,
   ZERO_UUID,
+  type ApiResponse,
   type Team,
 } from './helpers.ts';
 
@@ -123,7 +124,7 @@ describe('read and list', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: Awaited<ReturnType<typeof call>> = await call(`/brand-dna?workspaceId=${t.workspaceId}&limit=3${cursor ? `&cursor=${cursor}` : ''}`, { as: t.viewer });
+      const res: ApiResponse = await call(`/brand-dna?workspaceId=${t.workspaceId}&limit=3${cursor ? `&cursor=${cursor}` : ''}`, { as: t.viewer });
       expectStatus(res, 200);
       expect(res.body.data.length).toBeLessThanOrEqual(3);
       seen.push(...res.body.data.map((b: { id: string }) => b.id));

@@ -10,6 +10,10 @@ import { loadConfig } from '../../local/config.ts';
 import { createKeyRing, type KeyRing } from '../../local/jwt.ts';
 
 export const stack = inject('stack');
+
+/** JSON from the API, read loosely by the tests (shapes are asserted where they matter). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
 export const API = stack.apiUrl;
 
 let sqlClient: postgres.Sql | undefined;
@@ -85,7 +89,7 @@ export async function createUser(options: { admin?: boolean; name?: string } = {
 // HTTP
 // ---------------------------------------------------------------------------------------------
 
-export interface ApiResponse<T = any> {
+export interface ApiResponse<T = Json> {
   status: number;
   headers: Headers;
   body: T;
@@ -106,7 +110,7 @@ export interface CallOptions {
 /** A made-up client address per test file, so that anon rate-limit buckets do not collide. */
 const clientIp = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
 
-export async function call<T = any>(path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
+export async function call<T = Json>(path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { 'X-Forwarded-For': clientIp, ...options.headers };
   const token = typeof options.as === 'string' ? options.as : options.as?.token;
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -228,7 +232,7 @@ export async function createTeam(name = 'Team'): Promise<Team> {
   return { workspaceId, owner, editor, viewer, outsider, admin };
 }
 
-export async function createBrandDna(team: Team, body: Record<string, unknown> = {}): Promise<Record<string, any>> {
+export async function createBrandDna(team: Team, body: Record<string, unknown> = {}): Promise<Record<string, Json>> {
   const res = await call('/brand-dna', {
     method: 'POST',
     as: team.editor,

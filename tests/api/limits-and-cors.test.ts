@@ -81,6 +81,16 @@ describe('rate limits', () => {
     expect(statuses).toEqual([401, 401, 401, 429]);
   });
 
+  it('auth routes have the strictest bucket', async () => {
+    const headers = { 'X-Forwarded-For': ip() };
+    const body = { email: 'nobody@example.com', password: 'wrong password' };
+    const first = await call('/auth/login', { base: base(), headers, method: 'POST', body });
+    expect(first.headers.get('ratelimit-limit')).toBe('1');
+    expectProblem(await call('/auth/login', { base: base(), headers, method: 'POST', body }), 429, 'rate_limited');
+    // Reads from the same address are still allowed: another bucket.
+    expectStatus(await call('/health', { base: base(), headers }), 200);
+  });
+
   it('the main function has generous defaults', async () => {
     const res = await call('/health');
     expect(Number(res.headers.get('ratelimit-limit'))).toBeGreaterThanOrEqual(600);

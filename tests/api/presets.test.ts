@@ -1,7 +1,7 @@
 // Presets through the API: search in its three orders with keyset pages, filters, categories, and
 // create/update/delete for every role (personal, workspace and built-in presets).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AXES_EXAMPLE, call, closeDb, createTeam, createUser, db, expectProblem, expectStatus, stack, ZERO_UUID, type Team } from './helpers.ts';
+import { AXES_EXAMPLE, call, closeDb, createTeam, createUser, db, expectProblem, expectStatus, stack, ZERO_UUID, type ApiResponse, type CallOptions, type Json, type Team } from './helpers.ts';
 
 const BUILTIN_ID = '7f3c1a2e-0001-4c6e-9a51-000000000001';
 let team: Team;
@@ -14,11 +14,11 @@ beforeAll(async () => {
 });
 afterAll(closeDb);
 
-async function allPages(query: string, as: Parameters<typeof call>[1]['as'] = null): Promise<Record<string, any>[]> {
-  const items: Record<string, any>[] = [];
+async function allPages(query: string, as: CallOptions['as'] = null): Promise<Record<string, Json>[]> {
+  const items: Record<string, Json>[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < 50; i++) {
-    const res: Awaited<ReturnType<typeof call>> = await call(`/presets?${query}${cursor ? `&cursor=${cursor}` : ''}`, { as });
+    const res: ApiResponse = await call(`/presets?${query}${cursor ? `&cursor=${cursor}` : ''}`, { as });
     expectStatus(res, 200);
     items.push(...res.body.data);
     cursor = res.body.nextCursor;
