@@ -1,5 +1,7 @@
-export * from './axes.ts';
-export * from './schemas.ts';
-export * from './mapping.ts';
-export * from './diff.ts';
-export * from './slug.ts';
+// @tekton/studio-sdk: the wire contract (zod schemas, types, helpers), the generated Database types,
+// and the typed client.
+export * from './contract.ts';
+export * from './client.ts';
+export * from './http.ts';
+export * from './realtime.ts';
+export type { Database, Json } from './database.types.ts';
