@@ -115,13 +115,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         gateway.listen(config.apiPort, config.host, () => resolve());
       }),
     );
-    stoppers.push(
-      () =>
-        new Promise<void>((resolve) => {
-          gateway.closeAllConnections();
-          gateway.close(() => resolve());
-        }),
-    );
+    stoppers.push(async () => {
+      // Upgraded WebSockets still count as the gateway's connections: Realtime closes them first.
+      await realtime.close();
+      await new Promise<void>((resolve) => {
+        gateway.closeAllConnections();
+        gateway.close(() => resolve());
+      });
+    });
 
     return {
       config,
