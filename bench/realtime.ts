@@ -259,9 +259,10 @@ async function startSideRealtime(stack: Stack, keys: KeyRing, delivery: Delivery
   return {
     url: `http://127.0.0.1:${port}`,
     async stop() {
+      // WebSockets count as the gateway's connections until Realtime closes them.
+      await realtime.close();
       gateway.closeAllConnections();
       await new Promise<void>((resolve) => gateway.close(() => resolve()));
-      await realtime.close();
     },
   };
 }

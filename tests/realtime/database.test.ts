@@ -16,8 +16,10 @@ import {
   realtimeClient,
   socketUrl,
   stack,
+  tunedRealtime,
   uniqueTopic,
   userToken,
+  type TunedRealtime,
 } from './helpers.ts';
 
 type Received = { type: string; event: string; payload: Record<string, unknown>; meta?: { id: string } };
@@ -31,8 +33,8 @@ afterAll(async () => {
   await closeAdmin();
 });
 
-async function privateListener(topic: string, event = '*') {
-  const { client } = await realtimeClient({ token: await userToken(await createUser()) });
+async function privateListener(topic: string, event = '*', url?: string) {
+  const { client } = await realtimeClient({ token: await userToken(await createUser()), ...(url ? { url } : {}) });
   const got: Received[] = [];
   const channel: RealtimeChannel = client.channel(topic, { config: { private: true } });
   channel.on('broadcast', { event }, (m) => got.push(m as Received));
@@ -181,5 +183,40 @@ describe('realtime.broadcast_changes', () => {
     await admin()`insert into realtime_test.items (room, label) values (${room}, 'x')`;
     await eventually(() => inserts.length === 1);
     expect(inserts[0]!.payload.operation).toBe('INSERT');
+  });
+});
+
+// The stand-in can also follow realtime.messages the way the real server does, through a temporary
+// logical replication slot (bench/realtime.ts compares both); the same guarantees hold.
+describe.skipIf(stack.external)('delivery through logical replication', () => {
+  let replicated: TunedRealtime;
+
+  beforeAll(async () => {
+    replicated = await tunedRealtime({ delivery: 'replication' });
+  });
+
+  afterAll(async () => {
+    await replicated.close();
+  });
+
+  it('delivers committed rows once, in order, with meta.id, in their namespace', async () => {
+    const topic = uniqueTopic('test-room');
+    const got = await privateListener(topic, '*', replicated.url);
+    const tx = await admin().reserve();
+    try {
+      await tx`begin`;
+      await tx`select realtime.send('{"n":1}', 'late', ${topic}, true)`;
+      await admin()`select realtime.send('{"n":2}', 'early', ${topic}, true)`;
+      await admin()`select realtime.send('{"n":3}', 'public', ${topic}, false)`;
+      await eventually(() => got.length === 1);
+      await tx`commit`;
+    } finally {
+      tx.release();
+    }
+    await admin()`select realtime.send(jsonb_build_object('big', repeat('x', 20000)), 'big', ${topic}, true)`;
+    await eventually(() => got.length === 3);
+    expect(got.map((m) => m.event)).toEqual(['early', 'late', 'big']);
+    for (const m of got) expect(m.payload.id).toBe(m.meta!.id);
+    expect((got[2]!.payload.big as string).length).toBe(20000);
   });
 });

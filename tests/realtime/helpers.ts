@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
 import { loadConfig } from '../../local/config.ts';
 import { createKeyRing, type Claims, type KeyRing } from '../../local/jwt.ts';
+import type { RealtimeSettings } from '../../local/realtime/settings.ts';
 
 export const stack = inject('stack');
 
@@ -350,7 +351,7 @@ export interface TunedRealtime {
  * Locally the suites start a second stand-in on the same database with tiny delays; against an
  * external stack they use it as it is, only slower.
  */
-export async function tunedRealtime(): Promise<TunedRealtime> {
+export async function tunedRealtime(settings: Partial<RealtimeSettings> = {}): Promise<TunedRealtime> {
   if (stack.external) return { url: stack.url, close: async () => {} };
   const [{ createRealtimeService }, { createGateway }, { freePort }] = await Promise.all([
     import('../../local/realtime/index.ts'),
@@ -363,7 +364,7 @@ export async function tunedRealtime(): Promise<TunedRealtime> {
     config,
     dbUrl: stack.dbUrl,
     keys: ring,
-    settings: { channelErrorBackoffMs: 20, connectErrorBackoffMs: 20 },
+    settings: { channelErrorBackoffMs: 20, connectErrorBackoffMs: 20, ...settings },
   });
   const port = await freePort();
   const gateway: Server = createGateway({ ...config, apiPort: port }, ring, { realtime, functions: [] });
@@ -371,9 +372,10 @@ export async function tunedRealtime(): Promise<TunedRealtime> {
   return {
     url: `http://127.0.0.1:${port}`,
     async close() {
+      // WebSockets count as the gateway's connections until Realtime closes them.
+      await realtime.close();
       gateway.closeAllConnections();
       await new Promise<void>((resolve) => gateway.close(() => resolve()));
-      await realtime.close();
     },
   };
 }

@@ -43,7 +43,7 @@ describe('presence', () => {
 
     // Bob tracks again: his meta is replaced, not doubled.
     expect(await bob.channel.track({ name: 'Bob', typing: true })).toBe('ok');
-    await eventually(() => ada.channel.presenceState().bob?.[0]?.typing === true);
+    await eventually(() => (ada.channel.presenceState().bob?.[0] as { typing?: boolean } | undefined)?.typing === true);
     expect(ada.channel.presenceState().bob).toHaveLength(1);
 
     // The update arrived as a leave of the old meta plus a join of the new one.
