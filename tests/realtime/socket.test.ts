@@ -256,3 +256,36 @@ describe('channel lifecycle', () => {
     expect(diff).toEqual([joinRef, null, topic, 'presence_diff', { joins: { me: { metas: [{ name: 'Ada', phx_ref: expect.any(String) }] } }, leaves: {} }]);
   });
 });
+
+describe.skipIf(stack.external)('stand-in housekeeping', () => {
+  it('closes a socket that sends nothing for the idle timeout (Phoenix: 60 s), with code 1000', async () => {
+    const quick = await tunedRealtime({ idleTimeoutMs: 300 });
+    try {
+      const socket = await RawSocket.open(socketUrl(quick.url, stack.publishableKey));
+      expect((await socket.closed).code).toBe(1000);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('keeps partitions of realtime.messages from yesterday to three days ahead and drops those past 72 hours', async () => {
+    const { admin } = await import('./helpers.ts');
+    await admin().unsafe(`
+      create table if not exists realtime.messages_2001_01_01 partition of realtime.messages
+        for values from ('2001-01-01') to ('2001-01-02')`);
+    const fresh = await tunedRealtime(); // maintains partitions at start, then hourly
+    try {
+      const rows = await admin()<{ name: string }[]>`
+        select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        where i.inhparent = 'realtime.messages'::regclass order by 1`;
+      const names = rows.map((r) => r.name);
+      expect(names).not.toContain('messages_2001_01_01');
+      const [{ days }] = (await admin()`
+        select array_agg('messages_' || to_char(d, 'YYYY_MM_DD') order by d) as days
+        from generate_series(current_date - 1, current_date + 3, interval '1 day') d`) as unknown as [{ days: string[] }];
+      for (const day of days) expect(names).toContain(day);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
