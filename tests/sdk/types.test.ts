@@ -1,0 +1,62 @@
+// The SDK's public types, checked by the compiler (vitest's expectTypeOf runs under tsc in
+// `npm run typecheck`, and these tests also run).
+import WebSocket from 'ws';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  createStudioClient,
+  type Axes,
+  type BrandDna,
+  type BrandDnaChange,
+  type BrandDnaComparison,
+  type Database,
+  type PageIterator,
+  type Preset,
+  type StudioError,
+  type StudioResult,
+  type Unsubscribe,
+  type Workspace,
+} from '../../sdk/src/index.ts';
+
+const client = createStudioClient({ url: 'http://127.0.0.1:1', key: 'sb_publishable_test', supabase: { realtime: { transport: WebSocket as never } } });
+
+describe('SDK types', () => {
+  it('returns { data, error } results with typed data', () => {
+    expectTypeOf(client.brandDna.get).returns.resolves.toEqualTypeOf<StudioResult<BrandDna>>();
+    expectTypeOf(client.brandDna.compare).returns.resolves.toEqualTypeOf<StudioResult<BrandDnaComparison>>();
+    expectTypeOf(client.workspaces.create).returns.resolves.toEqualTypeOf<StudioResult<Workspace>>();
+    expectTypeOf(client.brandDna.delete).returns.resolves.toEqualTypeOf<StudioResult<null>>();
+    expectTypeOf<StudioResult<BrandDna>>().toEqualTypeOf<{ data: BrandDna; error: null } | { data: null; error: StudioError }>();
+  });
+
+  it('narrows data once error is checked', async () => {
+    const result = await client.presets.get('id');
+    if (result.error) {
+      expectTypeOf(result.data).toBeNull();
+      expectTypeOf(result.error.code).toBeString();
+    } else {
+      expectTypeOf(result.data).toEqualTypeOf<Preset>();
+    }
+  });
+
+  it('types request bodies from the zod schemas', () => {
+    expectTypeOf(client.brandDna.update).parameter(1).toHaveProperty('axes').toEqualTypeOf<Partial<Axes> | undefined>();
+    expectTypeOf(client.brandDna.update).parameter(2).toEqualTypeOf<{ ifMatch?: string | number } | undefined>();
+    expectTypeOf(client.workspaces.addMember).parameter(1).toHaveProperty('role').toEqualTypeOf<'viewer' | 'editor' | 'owner' | undefined>();
+    // @ts-expect-error: axes are numbers
+    void client.brandDna.update('id', { axes: { energy: 'high' } });
+    // @ts-expect-error: unknown axis
+    void client.brandDna.update('id', { axes: { loudness: 1 } });
+  });
+
+  it('paginates with async iterators and watches with unsubscribe functions', () => {
+    expectTypeOf(client.brandDna.listAll()).toEqualTypeOf<PageIterator<BrandDna>>();
+    expectTypeOf(client.brandDna.watch).parameter(1).toEqualTypeOf<(change: BrandDnaChange) => void>();
+    expectTypeOf(client.brandDna.watch).returns.resolves.toEqualTypeOf<StudioResult<Unsubscribe>>();
+  });
+
+  it('exposes the generated Database types and the underlying supabase-js client', () => {
+    expectTypeOf<Database['public']['Tables']['brand_dna']['Row']['energy']>().toEqualTypeOf<number>();
+    expectTypeOf<Database['public']['Enums']['workspace_role']>().toEqualTypeOf<'viewer' | 'editor' | 'owner'>();
+    expectTypeOf(client.supabase.from).toBeFunction();
+  });
+});
