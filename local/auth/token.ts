@@ -17,7 +17,7 @@ import {
   type TokenResponse,
 } from './sessions.ts';
 import { findUserByEmail, findUserById, hasPassword, isBanned } from './users.ts';
-import { validatePhone } from './validate.ts';
+import { checkPasswordStrength, validatePhone } from './validate.ts';
 
 /** Postgres' lock_not_available: another refresh of the session held the row for too long. */
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -50,7 +50,18 @@ async function passwordGrant(ctx: AuthContext, r: Request): Promise<void> {
   if (!user.email_confirmed_at) throw Errors.emailNotConfirmed();
 
   const session = await ctx.sql.begin((tx) => grantSession(ctx, tx, user, r, 'password'));
-  sendJson(r, 200, session);
+  sendJson(r, 200, { ...session, ...weakPasswordNotice(ctx, password) });
+}
+
+/** A password that passed when it was set but fails today's rules is flagged, not refused. */
+function weakPasswordNotice(ctx: AuthContext, password: string): { weak_password?: { message: string; reasons: string[] } } {
+  try {
+    checkPasswordStrength(password, ctx.config.auth.minimumPasswordLength);
+    return {};
+  } catch (err) {
+    if (err instanceof AuthError && err.reasons) return { weak_password: { message: err.message, reasons: err.reasons } };
+    return {};
+  }
 }
 
 type RefreshOutcome = { ok: TokenResponse } | { error: AuthError };

@@ -1,9 +1,12 @@
 // Settings-dependent Auth behaviour on a throw-away stack with refresh_token_reuse_interval = 1 s
-// (instead of 10, so reuse "after the interval" takes a short wait, not a 10 s sleep) and sign-ups
-// disabled. Skipped against an external stack, whose settings we do not control.
+// (instead of 10, so reuse "after the interval" takes a short wait, not a 10 s sleep), sign-ups
+// disabled and a 10-character minimum password. Skipped against an external stack, whose settings
+// we do not control.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type postgres from 'postgres';
+import bcrypt from 'bcryptjs';
 import {
+  adminClient,
   client,
   createUser,
   database,
@@ -20,13 +23,13 @@ const INTERVAL_MS = 1000;
 /** Just past the reuse interval. */
 const pastInterval = () => new Promise((resolve) => setTimeout(resolve, INTERVAL_MS + 250));
 
-describe.skipIf(stack.external)('refresh_token_reuse_interval = 1, signups disabled', () => {
+describe.skipIf(stack.external)('refresh_token_reuse_interval = 1, signups disabled, minimum_password_length = 10', () => {
   let target: Target;
   let stop: () => Promise<void>;
   let sql: postgres.Sql;
 
   beforeAll(async () => {
-    ({ target, stop } = await variantStack({ refreshTokenReuseInterval: 1, enableSignup: false }));
+    ({ target, stop } = await variantStack({ refreshTokenReuseInterval: 1, enableSignup: false, minimumPasswordLength: 10 }));
     sql = database(target);
   });
   afterAll(async () => {
@@ -83,5 +86,29 @@ describe.skipIf(stack.external)('refresh_token_reuse_interval = 1, signups disab
   it('admins can still create users, who can sign in', async () => {
     const user = await createUser('stillok', target);
     expect((await signIn(user, target)).session.user.id).toBe(user.id);
+  });
+
+  it('the configured minimum length applies to new passwords', async () => {
+    const user = await createUser('minlen', target);
+    const { client: c } = await signIn(user, target);
+    const { error } = await c.auth.updateUser({ password: 'nine-char' });
+    expect(error?.code).toBe('weak_password');
+    expect(error?.message).toBe('Password should be at least 10 characters.');
+  });
+
+  it('a stored password that no longer meets the rules signs in with a weak_password notice', async () => {
+    const email = uniqueEmail('legacy');
+    const { error } = await adminClient(target).auth.admin.createUser({
+      email,
+      password_hash: await bcrypt.hash('short1', 10),
+      email_confirm: true,
+    });
+    expect(error).toBeNull();
+    const signedIn = await client({ target }).auth.signInWithPassword({ email, password: 'short1' });
+    expect(signedIn.error).toBeNull();
+    expect(signedIn.data.session).not.toBeNull();
+    expect(signedIn.data.weakPassword).toEqual({ message: 'Password should be at least 10 characters.', reasons: ['length'] });
+    const strong = await signIn(await createUser('strong', target), target);
+    expect(strong.session.access_token).toBeTruthy();
   });
 });
