@@ -6,7 +6,8 @@ import postgres from 'postgres';
 import type { Caller } from './auth.ts';
 
 export type Sql = postgres.Sql;
-export type Tx = postgres.TransactionSql;
+/** The connection a request's transaction runs on. */
+export type Tx = postgres.Sql;
 
 export function createPool(url: string, max: number): Sql {
   return postgres(url, {
@@ -28,19 +29,37 @@ export interface RequestInfo {
 
 /**
  * Runs `work` in one transaction as the caller: role, `request.jwt.claims`, `request.jwt.claim.sub`
- * and `.role`, `request.method`/`.path` and a statement timeout are set in one round trip first.
+ * and `.role`, `request.method`/`.path` and a statement timeout are set first, exactly as PostgREST
+ * does. `begin`, that statement and the first query of `work` are pipelined on one connection (one
+ * round trip); if the set-up failed, the transaction is aborted and nothing of `work` runs.
  */
 export async function asCaller<T>(sql: Sql, caller: Caller, request: RequestInfo, work: (tx: Tx) => Promise<T>): Promise<T> {
-  const result = await sql.begin(async (tx) => {
-    await tx`select
+  const tx = await sql.reserve();
+  try {
+    const begin = tx`begin`.execute();
+    const setup = tx`select
       set_config('role', ${caller.role}, true),
       set_config('request.jwt.claims', ${JSON.stringify(caller.claims)}, true),
       set_config('request.jwt.claim.sub', ${caller.userId ?? ''}, true),
       set_config('request.jwt.claim.role', ${caller.role}, true),
       set_config('request.method', ${request.method}, true),
       set_config('request.path', ${request.path}, true),
-      set_config('statement_timeout', ${String(request.statementTimeoutMs)}, true)`;
-    return await work(tx);
-  });
-  return result as T;
+      set_config('statement_timeout', ${String(request.statementTimeoutMs)}, true)`.execute();
+    // Failures of these two surface through the queries of `work` (25P02) or below.
+    begin.catch(() => {});
+    setup.catch(() => {});
+    let result: T;
+    try {
+      result = await work(tx);
+      await begin;
+      await setup;
+    } catch (err) {
+      await tx`rollback`.catch(() => {});
+      throw err;
+    }
+    await tx`commit`;
+    return result;
+  } finally {
+    tx.release();
+  }
 }
