@@ -1,25 +1,150 @@
-import { describe, expect, inject, it } from 'vitest';
+// The gateway of the local stack against the CLI's Kong (reference 0.3, C.2): routing and prefix
+// stripping, the Authorization rewrite and key mapping, verify_jwt, CORS, and functions.invoke from
+// the real supabase-js client (checklist F.11). The routing tests use an echo function behind a
+// gateway of their own; the others go through the test stack's gateway.
+import http, { type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createClient, FunctionsHttpError } from '@supabase/supabase-js';
+import { SignJWT } from 'jose';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../local/config.ts';
+import { createGateway } from '../../local/gateway.ts';
+import { createKeyRing } from '../../local/jwt.ts';
 
 const stack = inject('stack');
+const config = loadConfig({ dbUrl: undefined });
 
-describe('gateway', () => {
+interface Echo {
+  method: string;
+  url: string;
+  authorization: string | null;
+  apikey: string | null;
+  forwardedFor: string | null;
+}
+
+describe.skipIf(stack.external)('gateway routing and rewrites', () => {
+  let echo: http.Server;
+  let gateway: http.Server;
+  let base = '';
+  let userToken = '';
+
+  beforeAll(async () => {
+    echo = http.createServer((req: IncomingMessage, res) => {
+      const body: Echo = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        authorization: req.headers.authorization ?? null,
+        apikey: (req.headers.apikey as string | undefined) ?? null,
+        forwardedFor: (req.headers['x-forwarded-for'] as string | undefined) ?? null,
+      };
+      res.writeHead(req.url?.includes('fail') ? 418 : 200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const upstream = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+    const keys = await createKeyRing(config);
+    userToken = await keys.signAccessToken({ sub: '00000000-0000-4000-8000-000000000001', role: 'authenticated', aud: 'authenticated', exp: Math.floor(Date.now() / 1000) + 600 });
+    const fn = (name: string, verifyJwt: boolean) => ({ name, entrypoint: '', verifyJwt, upstream, stop: async () => {} });
+    gateway = createGateway(config, keys, { functions: [fn('guarded', true), fn('open', false)] });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => gateway.close(resolve));
+    await new Promise((resolve) => echo.close(resolve));
+  });
+
+  async function call(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: Echo & { msg?: string } }> {
+    const res = await fetch(`${base}${path}`, { method, headers });
+    return { status: res.status, body: (await res.json()) as Echo & { msg?: string } };
+  }
+
+  it('strips /functions/v1 and keeps the function name, path and query', async () => {
+    const { status, body } = await call('/functions/v1/open/a/b?x=1&y=2');
+    expect(status).toBe(200);
+    expect(body.url).toBe('/open/a/b?x=1&y=2');
+  });
+
+  it('maps sb_secret_ and sb_publishable_ keys to the service_role and anon JWTs', async () => {
+    expect((await call('/functions/v1/open', { apikey: config.secretKey })).body.authorization).toBe(`Bearer ${config.serviceRoleKey}`);
+    expect((await call('/functions/v1/open', { apikey: config.publishableKey })).body.authorization).toBe(`Bearer ${config.anonKey}`);
+    const opaqueBearer = await call('/functions/v1/open', { apikey: config.publishableKey, Authorization: `Bearer ${config.publishableKey}` });
+    expect(opaqueBearer.body.authorization).toBe(`Bearer ${config.anonKey}`);
+    expect(opaqueBearer.body.apikey).toBe(config.publishableKey);
+  });
+
+  it('passes a user token through and uses a bare legacy apikey as the Authorization value', async () => {
+    expect((await call('/functions/v1/open', { apikey: config.anonKey, Authorization: `Bearer ${userToken}` })).body.authorization).toBe(`Bearer ${userToken}`);
+    expect((await call('/functions/v1/open', { apikey: config.anonKey })).body.authorization).toBe(config.anonKey);
+  });
+
+  it('enforces verify_jwt like the edge runtime', async () => {
+    expect(await call('/functions/v1/guarded')).toMatchObject({ status: 401, body: { msg: 'Error: Missing authorization header' } });
+    expect(await call('/functions/v1/guarded', { apikey: config.anonKey })).toMatchObject({ status: 401, body: { msg: "Error: Auth header is not 'Bearer {token}'" } });
+    expect(await call('/functions/v1/guarded', { Authorization: `Bearer ${userToken.slice(0, -4)}AAAA` })).toMatchObject({ status: 401, body: { msg: 'Invalid JWT' } });
+    const expired = await new SignJWT({ role: 'anon' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) - 10).sign(new TextEncoder().encode(config.jwtSecret));
+    expect(await call('/functions/v1/guarded', { Authorization: `Bearer ${expired}` })).toMatchObject({ status: 401, body: { msg: 'Invalid JWT' } });
+    expect((await call('/functions/v1/guarded', { apikey: config.publishableKey })).status).toBe(200);
+    expect((await call('/functions/v1/guarded', { Authorization: `Bearer ${userToken}` })).status).toBe(200);
+    expect((await call('/functions/v1/guarded', {}, 'OPTIONS')).status).toBe(200);
+  });
+
+  it('overwrites X-Forwarded-For with the client address', async () => {
+    expect((await call('/functions/v1/open', { 'X-Forwarded-For': '203.0.113.9' })).body.forwardedFor).toBe('127.0.0.1');
+  });
+
+  it('works with functions.invoke from supabase-js (F.11)', async () => {
+    const options = { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } };
+    const withPublishable = createClient(base, config.publishableKey, options);
+    const viaPublishable = await withPublishable.functions.invoke<Echo>('guarded/x', { method: 'GET' });
+    expect(viaPublishable.error).toBeNull();
+    expect(viaPublishable.data?.authorization).toBe(`Bearer ${config.anonKey}`);
+
+    const withAnon = createClient(base, config.anonKey, options);
+    const viaAnon = await withAnon.functions.invoke<Echo>('guarded', { body: { hello: 'world' } });
+    expect(viaAnon.data).toMatchObject({ method: 'POST', authorization: `Bearer ${config.anonKey}` });
+
+    const withSession = createClient(base, config.anonKey, { ...options, global: { headers: { Authorization: `Bearer ${userToken}` } } });
+    expect((await withSession.functions.invoke<Echo>('guarded')).data?.authorization).toBe(`Bearer ${userToken}`);
+
+    const failed = await withAnon.functions.invoke('open/fail');
+    expect(failed.error).toBeInstanceOf(FunctionsHttpError);
+    expect(await (failed.error as FunctionsHttpError).context.json()).toMatchObject({ url: '/open/fail' });
+  });
+});
+
+describe('the test stack gateway', () => {
   it('routes /functions/v1/api to the API function running in Deno', async () => {
     const res = await fetch(`${stack.url}/functions/v1/api/v1/health`);
     expect(res.status).toBe(200);
   });
 
-  it('answers 404 "Function not found" for an unknown function', async () => {
+  it.skipIf(stack.external)('answers 404 "Function not found" for an unknown function', async () => {
     const res = await fetch(`${stack.url}/functions/v1/nope/x`);
     expect(res.status).toBe(404);
     expect(await res.text()).toBe('Function not found');
   });
 
-  it('answers /rest/v1 with a 501 problem that explains the local stack', async () => {
+  it.skipIf(stack.external)('answers /rest/v1 with a 501 problem that explains the local stack', async () => {
     const res = await fetch(`${stack.url}/rest/v1/brand_dna`);
     expect(res.status).toBe(501);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     const body = (await res.json()) as { code: string; detail: string };
     expect(body.code).toBe('not_in_local_stack');
     expect(body.detail).toContain('supabase start');
+  });
+
+  it('answers CORS preflights on the Auth route and marks its responses', async () => {
+    const preflight = await fetch(`${stack.url}/auth/v1/token?grant_type=password`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://studio.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, apikey, x-client-info, content-type' },
+    });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('apikey');
+    const jwks = await fetch(`${stack.url}/auth/v1/.well-known/jwks.json`, { headers: { Origin: 'https://studio.example', apikey: stack.anonKey } });
+    expect(jwks.headers.get('access-control-allow-origin')).toBe('*');
   });
 });
