@@ -1,6 +1,6 @@
 // /admin/users: create, list, get, update and delete users with an admin-role token (A.3, A.4).
 import { createHash, randomBytes } from 'node:crypto';
-import type { AuthContext } from './context.ts';
+import { NIL_UUID, type AuthContext, type Db } from './context.ts';
 import { AuthError, badRequest, DatabaseError, Errors, isUniqueViolation, notFound } from './errors.ts';
 import { Body, checkStorable, readBody, sendJson, type Request } from './http.ts';
 import { requestAud, requireAdmin } from './guard.ts';
@@ -27,7 +27,6 @@ import {
 import { checkPasswordStrength, isUuid, parseGoDuration, validateEmail, validatePhone } from './validate.ts';
 
 const DEFAULT_PER_PAGE = 50;
-const NIL = '00000000-0000-0000-0000-000000000000';
 const STRING_TOO_LONG = '22001';
 
 export async function adminRoute(ctx: AuthContext, r: Request, id: string | null): Promise<void> {
@@ -116,7 +115,7 @@ async function createUser(ctx: AuthContext, r: Request, requestAudience: string)
   }
   if (params.id) {
     if (!isUuid(params.id)) throw badRequest('validation_failed', 'ID must conform to the uuid v4 format');
-    if (params.id === NIL) throw badRequest('validation_failed', 'ID cannot be a nil UUID');
+    if (params.id === NIL_UUID) throw badRequest('validation_failed', 'ID cannot be a nil UUID');
   }
   const bannedUntil = banUntil(params.banDuration);
   let encryptedPassword = params.passwordHash || null;
@@ -206,7 +205,7 @@ async function updateUserById(ctx: AuthContext, r: Request, user: UserRow): Prom
 }
 
 /** Admins set e-mail/phone directly; the matching identity follows (or is created). */
-async function changeIdentifier(tx: Parameters<typeof updateUser>[0], user: UserRow, provider: 'email' | 'phone', value: string) {
+async function changeIdentifier(tx: Db, user: UserRow, provider: 'email' | 'phone', value: string) {
   const identities = (await identitiesOf(tx, [user.id])).get(user.id) ?? [];
   if (identities.some((i) => i.provider === provider)) {
     await updateIdentityData(tx, user.id, provider, { [provider]: value });

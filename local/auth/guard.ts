@@ -1,7 +1,7 @@
 // Who is calling: the Bearer token of user routes (GET/PUT /user, /logout) and admin routes, checked
 // in GoTrue's order: header → signature/expiry → sub → user → session (A.1, A.4).
 import { JwtError, type Claims } from '../jwt.ts';
-import type { AuthContext } from './context.ts';
+import { NIL_UUID, type AuthContext } from './context.ts';
 import { badRequest, Errors, forbidden } from './errors.ts';
 import type { Request } from './http.ts';
 import { findSession } from './sessions.ts';
@@ -57,7 +57,7 @@ export async function requireUser(ctx: AuthContext, r: Request): Promise<Caller>
 
 async function checkSession(ctx: AuthContext, claims: Claims): Promise<string | null> {
   const sessionId = claims.session_id;
-  if (sessionId === undefined || sessionId === null || sessionId === '' || sessionId === '00000000-0000-0000-0000-000000000000') {
+  if (sessionId === undefined || sessionId === null || sessionId === '' || sessionId === NIL_UUID) {
     return null;
   }
   if (!isUuid(sessionId)) throw forbidden('bad_jwt', 'invalid claim: session_id claim must be a UUID');
