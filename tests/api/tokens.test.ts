@@ -3,7 +3,9 @@
 // foreign token gets 401 invalid_token (never anon) and changes nothing.
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, closeDb, createTeam, es256Token, expectProblem, expectStatus, hs256Token, snapshot, userClaims, type Team } from './helpers.ts';
+import { loadConfig } from '../../local/config.ts';
+import { functionEnvironment, readFunctionDefinitions, startFunction, type RunningFunction } from '../../local/functions.ts';
+import { call, closeDb, createTeam, es256Token, expectProblem, expectStatus, hs256Token, snapshot, stack, userClaims, type Team } from './helpers.ts';
 
 let team: Team;
 
@@ -90,5 +92,44 @@ describe('rejected tokens', () => {
     const res = await call('/presets', { headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
     expectProblem(res, 401, 'invalid_token');
     expect(res.headers.get('www-authenticate')).toMatch(/invalid_token/);
+  });
+});
+
+describe('where the keys come from', () => {
+  let remoteJwks: RunningFunction;
+  let octOnly: RunningFunction;
+
+  beforeAll(async () => {
+    const definition = readFunctionDefinitions().find((fn) => fn.name === 'api')!;
+    const env = functionEnvironment(loadConfig(), stack.url, stack.dbUrl);
+    [remoteJwks, octOnly] = await Promise.all([
+      // No SUPABASE_JWKS: ES256 keys are fetched from Auth's JWKS endpoint (through the gateway).
+      startFunction(definition, { ...env, SUPABASE_JWKS: '' }),
+      // No SUPABASE_JWT_SECRET: HS256 tokens verify with the oct key inside SUPABASE_JWKS.
+      startFunction(definition, { ...env, SUPABASE_JWT_SECRET: '' }),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([remoteJwks?.stop(), octOnly?.stop()]);
+  });
+
+  it('verifies ES256 user tokens through the JWKS fetched from Auth, and still refuses foreign keys', async () => {
+    const base = `${remoteJwks.upstream}/api/v1`;
+    const res = await call(`/workspaces/${team.workspaceId}`, { base, as: team.viewer });
+    expectStatus(res, 200);
+    expect(res.body.role).toBe('viewer');
+    const { privateKey } = await generateKeyPair('ES256');
+    const foreign = await new SignJWT(userClaims(team.owner)).setProtectedHeader({ alg: 'ES256', kid: 'b81269f1-21d8-4f2e-b719-c2240a840d90' }).sign(privateKey);
+    expectProblem(await call('/workspaces', { base, as: foreign }), 401, 'invalid_token');
+    // HS256 still works with SUPABASE_JWT_SECRET.
+    expectStatus(await call('/workspaces', { base, as: await hs256Token(userClaims(team.owner)) }), 200);
+  });
+
+  it('verifies HS256 tokens with the oct key of SUPABASE_JWKS when no JWT secret is set', async () => {
+    const base = `${octOnly.upstream}/api/v1`;
+    expectStatus(await call('/workspaces', { base, as: await hs256Token(userClaims(team.owner)) }), 200);
+    expectStatus(await call('/workspaces', { base, as: stack.serviceRoleKey }), 200);
+    expectProblem(await call('/workspaces', { base, as: await hs256Token(userClaims(team.owner), 'another-secret-another-secret-another') }), 401, 'invalid_token');
   });
 });
