@@ -57,9 +57,28 @@ export function createApp(options: AppOptions) {
   };
   const matchers = routes.map((spec) => ({ spec, regex: pathMatcher(`/api${spec.path}`) }));
 
-  const app = new Hono<AppEnv>().basePath('/api');
+  // Middleware, 404/405 and errors live on the root, so that they also cover paths outside /api;
+  // the routes are registered under the /api base path (sharing the root's router).
+  const root = new Hono<AppEnv>();
+  root.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = new Set<string>();
+    for (const { spec, regex } of matchers) if (regex.test(path)) allowed.add(spec.method.toUpperCase());
+    if (allowed.size === 0) throw problem.notFound(`There is no route ${path.slice(0, 200)}.`, 'not_found');
+    if (allowed.has('GET')) allowed.add('HEAD');
+    allowed.add('OPTIONS');
+    const allow = [...allowed].join(', ');
+    if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { Allow: allow } });
+    throw new ApiError({ status: 405, code: 'method_not_allowed', detail: `${c.req.method} is not allowed here; use ${allow}.`, headers: { Allow: allow } });
+  });
 
-  app.use('*', async (c, next) => {
+  root.onError((err, c) => {
+    const error = toApiError(err);
+    c.set('error', error);
+    return problemResponse(error, c.get('requestId') ?? requestIdFrom(null));
+  });
+
+  root.use('*', async (c, next) => {
     const started = performance.now();
     const requestId = requestIdFrom(c.req.header('X-Request-Id'));
     c.set('requestId', requestId);
@@ -127,6 +146,7 @@ export function createApp(options: AppOptions) {
     });
   });
 
+  const app = root.basePath('/api');
   for (const spec of routes) {
     app.on(spec.method.toUpperCase(), spec.path, async (c: Context<AppEnv>) => {
       const caller = c.get('caller') ?? (await authenticator.identify(null));
@@ -154,23 +174,5 @@ export function createApp(options: AppOptions) {
     });
   }
 
-  app.notFound((c) => {
-    const path = new URL(c.req.url).pathname;
-    const allowed = new Set<string>();
-    for (const { spec, regex } of matchers) if (regex.test(path)) allowed.add(spec.method.toUpperCase());
-    if (allowed.size === 0) throw problem.notFound(`There is no route ${path.slice(0, 200)}.`, 'not_found');
-    if (allowed.has('GET')) allowed.add('HEAD');
-    allowed.add('OPTIONS');
-    const allow = [...allowed].join(', ');
-    if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { Allow: allow } });
-    throw new ApiError({ status: 405, code: 'method_not_allowed', detail: `${c.req.method} is not allowed here; use ${allow}.`, headers: { Allow: allow } });
-  });
-
-  app.onError((err, c) => {
-    const error = toApiError(err);
-    c.set('error', error);
-    return problemResponse(error, c.get('requestId') ?? requestIdFrom(null));
-  });
-
-  return app;
+  return root;
 }

@@ -8,7 +8,7 @@ import type { Sql, Tx } from '../_shared/db.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** none: public, the token is not even looked at; optional: anon or a user; user: a signed-in caller (or the service role). */
+/** none: public (a token is still verified when sent); optional: anon or a user; user: a signed-in caller (or the service role). */
 export type AuthMode = 'none' | 'optional' | 'user';
 
 export type HeaderName = 'ETag' | 'Location' | 'RateLimit';
@@ -76,8 +76,8 @@ export function route<P extends z.ZodType | undefined = undefined, Q extends z.Z
 
 /** Problem statuses of a route: declared ones plus those implied by how it is called. */
 export function problemStatuses(spec: RouteSpec): number[] {
-  const statuses = new Set<number>(spec.problems ?? []);
-  if (spec.auth !== 'none') statuses.add(401);
+  // A bad token is refused on every route (never treated as anon).
+  const statuses = new Set<number>([...(spec.problems ?? []), 401]);
   if (spec.params) statuses.add(404);
   if (spec.query) statuses.add(422);
   if (spec.body) for (const s of [400, 413, 415, 422]) statuses.add(s);

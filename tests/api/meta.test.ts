@@ -84,6 +84,9 @@ describe('routing and errors', () => {
     const put = await call('/workspaces', { method: 'PUT', body: {} });
     expectProblem(put, 405);
     expect(put.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'HEAD', 'OPTIONS', 'POST']);
+    // Outside the /api base path too.
+    const root = await call('/', { base: API.replace(/\/api\/v1$/, '') });
+    expectProblem(root, 404, 'not_found');
     const options = await fetch(`${API}/brand-dna/${ZERO_UUID}`, { method: 'OPTIONS' });
     expect(options.status).toBe(204);
     expect(options.headers.get('allow')).toContain('PATCH');
@@ -107,8 +110,9 @@ describe('routing and errors', () => {
       await call('/workspaces', { method: 'POST', as: user, body: { nope: 1 } }), // 422
       await call('/workspaces', { method: 'POST', as: user, raw: '{', headers: { 'Content-Type': 'application/json' } }), // 400
       await call('/health', { method: 'POST' }), // 405
+      await call('/health', { as: 'bad.token.here' }), // 401 even on a public route
     ];
-    expect(responses.map((r) => r.status)).toEqual([200, 200, 401, 404, 422, 400, 405]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 401, 404, 422, 400, 405, 401]);
     for (const res of responses) {
       expectSecurityHeaders(res.headers);
       expect(res.headers.get('ratelimit-limit')).toMatch(/^\d+$/);

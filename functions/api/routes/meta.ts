@@ -10,7 +10,9 @@ const TAG = 'Meta';
 /** Marker schema for the OpenAPI document itself (an arbitrary JSON object). */
 export const OpenApiDocumentSchema = z.record(z.string(), z.unknown()).meta({ id: 'OpenApiDocument', description: 'An OpenAPI 3.1 document.' });
 
-let docsPage: Promise<{ html: string; csp: string }> | undefined;
+// Rendered once per document.
+const openapiTexts = new WeakMap<object, string>();
+const docsPages = new WeakMap<object, Promise<{ html: string; csp: string }>>();
 
 export const metaRoutes: RouteSpec[] = [
   route({
@@ -41,7 +43,10 @@ export const metaRoutes: RouteSpec[] = [
     auth: 'none',
     responses: { 200: { description: 'The document.', schema: OpenApiDocumentSchema } },
     async handler({ services }) {
-      return json(services.openapi(), 200, { 'Cache-Control': 'public, max-age=300' });
+      const doc = services.openapi();
+      let text = openapiTexts.get(doc);
+      if (!text) openapiTexts.set(doc, (text = JSON.stringify(doc)));
+      return new Response(text, { headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=300' } });
     },
   }),
   route({
@@ -54,8 +59,10 @@ export const metaRoutes: RouteSpec[] = [
     auth: 'none',
     responses: { 200: { description: 'The page.', contentType: 'text/html' } },
     async handler({ services }) {
-      docsPage ??= renderDocsHtml(services.openapi());
-      const { html, csp } = await docsPage;
+      const doc = services.openapi();
+      let page = docsPages.get(doc);
+      if (!page) docsPages.set(doc, (page = renderDocsHtml(doc)));
+      const { html, csp } = await page;
       return new Response(html, {
         headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': csp, 'Cache-Control': 'public, max-age=300' },
       });
