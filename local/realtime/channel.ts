@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuthContext, Extension } from './authorization.ts';
 import { PolicyError } from './authorization.ts';
 import { isObject } from './context.ts';
-import { encodeMessage, type InboundMessage, type OutboundBroadcast, type Ref, type UserBroadcast } from './frames.ts';
+import { encodeMessage, OutboundBroadcast, type InboundMessage, type Ref, type UserBroadcast } from './frames.ts';
 import { topicKey, type Member } from './hub.ts';
 import type { Connection } from './socket.ts';
 import { TokenError, verifyToken, type VerifiedToken } from './tokens.ts';
@@ -42,8 +42,13 @@ export class Channel implements Member {
   private self = false;
   private presenceKey = '';
   private presenceEnabled = false;
+  /** Private channels joined on presence-read alone get no broadcasts, as on the real server. */
+  private broadcastRead = true;
   /** Undefined until checked (private channels that enable presence only when they first track). */
   private presenceRead: boolean | undefined = true;
+  /** While stored messages are replayed after the join: held live broadcasts, and the replayed ids. */
+  private held: OutboundBroadcast[] | null = null;
+  private replayed: Set<string> | null = null;
   private write: Partial<Record<Extension, Promise<boolean>>> = {};
   private token: VerifiedToken | null = null;
   private confirmTimer: NodeJS.Timeout | undefined;
@@ -97,6 +102,12 @@ export class Channel implements Member {
   }
 
   deliver(broadcast: OutboundBroadcast): void {
+    if (!this.broadcastRead) return;
+    if (this.held) {
+      this.held.push(broadcast);
+      return;
+    }
+    if (broadcast.message.id !== undefined && this.replayed?.has(broadcast.message.id)) return;
     const frame = broadcast.frame(this.conn.vsn);
     if (frame !== null) this.conn.send(frame);
   }
@@ -160,6 +171,7 @@ export class Channel implements Member {
       try {
         const access = await this.ctx.authorizer.read(this.authContext(token), extensions);
         if (!access.broadcast && !access.presence) return this.refuse(msg.ref, `Unauthorized: ${unauthorized(this.subTopic)}`);
+        this.broadcastRead = access.broadcast;
         this.presenceRead = this.presenceEnabled ? access.presence : undefined;
       } catch (err) {
         if (!(err instanceof PolicyError)) throw err;
@@ -174,6 +186,9 @@ export class Channel implements Member {
     this.state = 'joined';
     this.token = token;
     this.key = topicKey(this.isPrivate, this.subTopic);
+    const replay = this.isPrivate && this.broadcastRead && isObject(broadcast.replay) ? broadcast.replay : null;
+    // Live messages that arrive while stored ones are read are held, so the replay comes first.
+    if (replay) this.held = [];
     this.ctx.hub.add(this.key, this);
 
     const echo = postgresChanges.map((params) => ({ ...(isObject(params) ? params : {}), id: filterId(params) }));
@@ -188,6 +203,29 @@ export class Channel implements Member {
     }
     if (broadcast.replication_ready === true) this.system('system', 'ok', 'Replication connection established');
     this.scheduleConfirm();
+    if (replay) await this.replay(replay);
+  }
+
+  /** Pushes stored private broadcasts with `meta.replayed`, then the live ones held meanwhile. */
+  private async replay(options: Record<string, unknown>): Promise<void> {
+    const since = typeof options.since === 'number' && Number.isFinite(options.since) ? options.since : 0;
+    const limit = typeof options.limit === 'number' && options.limit >= 1 ? Math.min(Math.floor(options.limit), 25) : 25;
+    let rows: Awaited<ReturnType<typeof this.ctx.store.replay>> = [];
+    try {
+      rows = await this.ctx.store.replay(this.subTopic, since, limit);
+    } catch (err) {
+      this.ctx.warn(`replay on ${this.topic}`, err);
+    }
+    const held = this.held ?? [];
+    this.held = null;
+    if (this.state !== 'joined') return;
+    this.replayed = new Set(rows.map((row) => row.id));
+    for (const row of rows) {
+      this.deliver(
+        new OutboundBroadcast(this.topic, { event: row.event, json: row.json, bytes: row.bytes, meta: JSON.stringify({ replayed: true, id: row.id }) }),
+      );
+    }
+    for (const broadcast of held) this.deliver(broadcast);
   }
 
   // -- messages on a joined channel ---------------------------------------------------------------
@@ -314,6 +352,7 @@ export class Channel implements Member {
       try {
         const access = await this.ctx.authorizer.read(this.authContext(token), extensions);
         if (!access.broadcast && !access.presence) return this.shutdown(unauthorized(this.subTopic));
+        this.broadcastRead = access.broadcast;
         if (this.presenceEnabled) this.presenceRead = access.presence;
       } catch (err) {
         if (!(err instanceof PolicyError)) throw err;

@@ -114,6 +114,8 @@ export interface Broadcast {
   bytes?: Buffer;
   /** JSON text of the metadata (`{"id":…}` for database broadcasts). */
   meta?: string;
+  /** realtime.messages row id of a database broadcast. */
+  id?: string;
   /** REST batch broadcasts travel as text frames on the real server. */
   asText?: boolean;
 }

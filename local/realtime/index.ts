@@ -69,6 +69,7 @@ export async function createRealtimeService(options: RealtimeOptions): Promise<R
       json: message.json,
       bytes: message.bytes,
       meta: JSON.stringify({ id: message.id }),
+      id: message.id,
     });
   };
   const delivery = createDeliverySource(settings.delivery, { sql, dbUrl: options.dbUrl, onMessage: onDbMessage, warn });
@@ -119,7 +120,10 @@ export async function createRealtimeService(options: RealtimeOptions): Promise<R
       if (err instanceof TokenError) return refuseUpgrade(socket, err.message);
       throw err;
     }
-    if (closing || socket.destroyed) return;
+    if (closing || socket.destroyed) {
+      socket.destroy();
+      return;
+    }
     // No vsn means 1.0.0 on the real server; realtime-js always asks for 2.0.0.
     const vsn = (url.searchParams.get('vsn') ?? '1.0.0').startsWith('2.') ? '2.0.0' : '1.0.0';
     const headers = handshakeHeaders(req);

@@ -24,6 +24,25 @@ export class MessageStore {
     return row!.id;
   }
 
+  /**
+   * Stored private broadcasts of a topic since `since` (ms epoch), the newest `limit`, oldest first:
+   * what a join with `broadcast.replay` gets before live messages (reference B.8).
+   */
+  async replay(topic: string, since: number, limit: number): Promise<{ id: string; event: string; json?: string; bytes?: Buffer }[]> {
+    const rows = await this.sql<{ id: string; event: string | null; payload: unknown; binary_payload: Buffer | null }[]>`
+      select id, event, payload, binary_payload from (
+        select id, event, payload, binary_payload, inserted_at from realtime.messages
+        where topic = ${topic} and extension = 'broadcast' and private is true
+          and inserted_at >= to_timestamp(${since}::double precision / 1000)::timestamp
+        order by inserted_at desc limit ${limit}
+      ) newest order by inserted_at`;
+    return rows.map((row) => ({
+      id: row.id,
+      event: row.event ?? '',
+      ...(row.binary_payload ? { bytes: Buffer.from(row.binary_payload) } : { json: JSON.stringify(row.payload ?? {}) }),
+    }));
+  }
+
   /** Creates the partitions for yesterday..today+3 and drops those older than 72 hours (B.8). */
   async maintainPartitions(): Promise<void> {
     await this.sql`select realtime.ensure_message_partitions()`;

@@ -154,6 +154,54 @@ describe('realtime.send', () => {
   });
 });
 
+describe('replay', () => {
+  it('pushes the newest stored private messages since `since` with meta.replayed, then live ones', async () => {
+    const topic = uniqueTopic('test-room');
+    // Once a live subscriber has all three, they are past the live path: only the replay can repeat them.
+    const live = await privateListener(topic);
+    for (const n of [1, 2, 3]) await admin()`select realtime.send(jsonb_build_object('n', ${n}::int), 'stored', ${topic}, true)`;
+    await eventually(() => live.length === 3);
+    const { client } = await realtimeClient({ token: await userToken(await createUser()) });
+    const got: Received[] = [];
+    const channel = client.channel(topic, { config: { private: true, broadcast: { replay: { since: Date.now() - 60_000, limit: 2 } } } });
+    channel.on('broadcast', { event: '*' }, (m) => got.push(m as Received));
+    await joined(channel);
+    await admin()`select realtime.send('{"n":4}', 'live', ${topic}, true)`;
+    await eventually(() => got.length === 3);
+    expect(got.map((m) => [m.event, m.payload.n, (m.meta as { replayed?: boolean }).replayed ?? false])).toEqual([
+      ['stored', 2, true],
+      ['stored', 3, true],
+      ['live', 4, false],
+    ]);
+    for (const m of got) expect(m.payload.id).toBe(m.meta!.id);
+  });
+});
+
+describe('read permissions per extension', () => {
+  it('joins on presence read alone, gets presence but no broadcasts', async () => {
+    const topic = `realtime:${uniqueTopic('test-room:presence-only')}`;
+    const socket = await RawSocket.open(socketUrl(stack.url, stack.publishableKey));
+    // The service role reads everything: once it has a broadcast, the fan-out has passed everyone.
+    const witness = await RawSocket.open(socketUrl(stack.url, stack.secretKey));
+    try {
+      const { joinRef, reply } = await socket.join(topic, joinPayload({ private: true, presence: true, token: await userToken(await createUser()) }));
+      expect((reply[4] as { status: string }).status).toBe('ok');
+      expect(((await witness.join(topic, joinPayload({ private: true }))).reply[4] as { status: string }).status).toBe('ok');
+
+      await admin()`select realtime.send('{}', 'hidden', ${topic.slice('realtime:'.length)}, true)`;
+      await eventually(() => witness.binaries().length === 1);
+      expect(socket.binaries()).toEqual([]);
+
+      socket.send([joinRef, socket.nextRef(), topic, 'presence', { type: 'presence', event: 'track', payload: { here: true } }]);
+      const diff = await socket.waitText((f) => f[3] === 'presence_diff');
+      expect(Object.keys((diff[4] as { joins: object }).joins)).toHaveLength(1);
+    } finally {
+      socket.close();
+      witness.close();
+    }
+  });
+});
+
 describe('realtime.broadcast_changes', () => {
   it('sends {id, schema, table, operation, record, old_record} for INSERT, UPDATE and DELETE', async () => {
     const room = uniqueTopic('r').slice(2);

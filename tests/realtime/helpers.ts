@@ -34,28 +34,21 @@ export function uniqueTopic(prefix = 'test-room'): string {
 }
 
 // Read: any `test-room:` topic except `test-room:noread:…`, unless the token says
-// app_metadata.rt_test_read = false (how a test takes access away from a user). Write: the same
-// minus `test-room:nowrite:…`. Both extensions.
+// app_metadata.rt_test_read = false (how a test takes access away from a user); on
+// `test-room:presence-only:…` only presence. Write: the same minus `test-room:nowrite:…`.
 const POLICIES = `
 select pg_advisory_xact_lock(hashtext('tests/realtime policies'));
-do $$
-begin
-  if not exists (select 1 from pg_policy where polname = 'realtime tests: read test-room topics'
-                 and polrelid = 'realtime.messages'::regclass) then
-    create policy "realtime tests: read test-room topics" on realtime.messages for select to authenticated
-      using (realtime.topic() like 'test-room:%' and realtime.topic() not like 'test-room:noread:%'
-             and coalesce(auth.jwt() -> 'app_metadata' ->> 'rt_test_read', 'true') = 'true'
-             and extension in ('broadcast', 'presence'));
-  end if;
-  if not exists (select 1 from pg_policy where polname = 'realtime tests: write test-room topics'
-                 and polrelid = 'realtime.messages'::regclass) then
-    create policy "realtime tests: write test-room topics" on realtime.messages for insert to authenticated
-      with check (realtime.topic() like 'test-room:%' and realtime.topic() not like 'test-room:noread:%'
-                  and realtime.topic() not like 'test-room:nowrite:%'
-                  and extension in ('broadcast', 'presence'));
-  end if;
-end
-$$;
+drop policy if exists "realtime tests: read test-room topics" on realtime.messages;
+create policy "realtime tests: read test-room topics" on realtime.messages for select to authenticated
+  using (realtime.topic() like 'test-room:%' and realtime.topic() not like 'test-room:noread:%'
+         and coalesce(auth.jwt() -> 'app_metadata' ->> 'rt_test_read', 'true') = 'true'
+         and (extension = 'presence'
+              or (extension = 'broadcast' and realtime.topic() not like 'test-room:presence-only:%')));
+drop policy if exists "realtime tests: write test-room topics" on realtime.messages;
+create policy "realtime tests: write test-room topics" on realtime.messages for insert to authenticated
+  with check (realtime.topic() like 'test-room:%' and realtime.topic() not like 'test-room:noread:%'
+              and realtime.topic() not like 'test-room:nowrite:%'
+              and extension in ('broadcast', 'presence'));
 
 create schema if not exists realtime_test;
 create table if not exists realtime_test.items (id bigint generated always as identity primary key, room text not null, label text not null);
