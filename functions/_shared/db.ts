@@ -27,37 +27,46 @@ export interface RequestInfo {
   statementTimeoutMs: number;
 }
 
+/** A dollar-quoted SQL literal of `text`, with a tag that does not occur in it. */
+export function dollarQuoted(text: string): string {
+  let tag = '$q$';
+  for (let n = 0; text.includes(tag); n++) tag = `$q${n}$`;
+  return `${tag}${text}${tag}`;
+}
+
 /**
- * Runs `work` in one transaction as the caller: role, `request.jwt.claims`, `request.jwt.claim.sub`
- * and `.role`, `request.method`/`.path` and a statement timeout are set first, exactly as PostgREST
- * does. `begin`, that statement and the first query of `work` are pipelined on one connection (one
- * round trip); if the set-up failed, the transaction is aborted and nothing of `work` runs.
+ * The statement that makes the transaction the caller's: role, `request.jwt.claims`,
+ * `request.jwt.claim.sub` and `.role`, `request.method`/`.path` (as PostgREST sets them) and a
+ * statement timeout. Values are inlined as literals so that `begin` and this statement travel as
+ * one simple-protocol message; the role is one of three names and the rest is dollar-quoted.
+ */
+export function callerSetup(caller: Caller, request: RequestInfo): string {
+  const role = { anon: 'anon', authenticated: 'authenticated', service_role: 'service_role' }[caller.role];
+  if (!role) throw new Error(`unexpected role ${String(caller.role)}`);
+  const timeout = Math.max(1, Math.floor(request.statementTimeoutMs));
+  return `select set_config('role', '${role}', true), set_config('request.jwt.claims', ${dollarQuoted(JSON.stringify(caller.claims))}, true), set_config('request.jwt.claim.sub', ${dollarQuoted(caller.userId ?? '')}, true), set_config('request.jwt.claim.role', '${role}', true), set_config('request.method', ${dollarQuoted(request.method)}, true), set_config('request.path', ${dollarQuoted(request.path)}, true), set_config('statement_timeout', '${timeout}', true)`;
+}
+
+/**
+ * Runs `work` in one transaction as the caller. `begin` and the caller's set-up go out as one
+ * message, pipelined with the first query of `work` (one round trip); should the set-up fail, the
+ * transaction is aborted and no query of `work` runs.
  */
 export async function asCaller<T>(sql: Sql, caller: Caller, request: RequestInfo, work: (tx: Tx) => Promise<T>): Promise<T> {
   const tx = await sql.reserve();
   try {
-    const begin = tx`begin`.execute();
-    const setup = tx`select
-      set_config('role', ${caller.role}, true),
-      set_config('request.jwt.claims', ${JSON.stringify(caller.claims)}, true),
-      set_config('request.jwt.claim.sub', ${caller.userId ?? ''}, true),
-      set_config('request.jwt.claim.role', ${caller.role}, true),
-      set_config('request.method', ${request.method}, true),
-      set_config('request.path', ${request.path}, true),
-      set_config('statement_timeout', ${String(request.statementTimeoutMs)}, true)`.execute();
-    // Failures of these two surface through the queries of `work` (25P02) or below.
-    begin.catch(() => {});
+    const setup = tx.unsafe(`begin; ${callerSetup(caller, request)}`).execute();
+    // Its failure surfaces through the queries of `work` (25P02) or below.
     setup.catch(() => {});
     let result: T;
     try {
       result = await work(tx);
-      await begin;
       await setup;
     } catch (err) {
-      await tx`rollback`.catch(() => {});
+      await tx.unsafe('rollback').catch(() => {});
       throw err;
     }
-    await tx`commit`;
+    await tx.unsafe('commit');
     return result;
   } finally {
     tx.release();

@@ -15,7 +15,7 @@ import {
   validate,
 } from '../_shared/http.ts';
 import { ApiError, fromDatabaseError, problem, problemResponse } from '../_shared/problems.ts';
-import { clientAddress, rateClass, rateLimitHeaders, rateSubject, takeRateLimit, type RateDecision } from '../_shared/rate-limit.ts';
+import { clientAddress, createRateLimiter, rateClass, rateLimitHeaders, rateSubject, type RateDecision } from '../_shared/rate-limit.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { pathMatcher, type RouteSpec, type Services } from './registry.ts';
 import { routes as allRoutes } from './routes/index.ts';
@@ -48,6 +48,7 @@ export function createApp(options: AppOptions) {
   const sql = options.sql ?? createPool(config.dbUrl, config.dbPoolSize);
   const authenticator = options.authenticator ?? createAuthenticator(config);
   const cors = createCors(config.corsOrigins);
+  const rateLimiter = createRateLimiter(sql, config.rateLimits);
   let document: Record<string, unknown> | undefined;
   const services: Services = {
     config,
@@ -104,7 +105,7 @@ export function createApp(options: AppOptions) {
           authError = err;
         }
         // Even requests with a bad token count (against the client address).
-        const rate = await takeRateLimit(sql, config.rateLimits, rateSubject(caller, ip), klass);
+        const rate = await rateLimiter.take(rateSubject(caller, ip), klass);
         c.set('rate', rate);
         if (!rate.allowed) {
           throw new ApiError({

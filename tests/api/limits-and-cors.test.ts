@@ -4,11 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../local/config.ts';
 import { functionEnvironment, readFunctionDefinitions, startFunction, type RunningFunction } from '../../local/functions.ts';
-import { call, closeDb, createUser, expectProblem, expectStatus, stack, type TestUser } from './helpers.ts';
+import { call, closeDb, createUser, db, expectProblem, expectStatus, stack, type TestUser } from './helpers.ts';
 
 const ORIGIN = 'https://studio.example';
 let limited: RunningFunction;
 let limitedTwin: RunningFunction;
+let leased: RunningFunction;
+let leasedTwin: RunningFunction;
 let user: TestUser;
 
 async function start(env: Record<string, string>): Promise<RunningFunction> {
@@ -24,11 +26,13 @@ beforeAll(async () => {
     RATE_LIMIT_WINDOW_SECONDS: '2',
     CORS_ALLOWED_ORIGINS: `${ORIGIN}, https://other.example`,
   };
-  [limited, limitedTwin, user] = await Promise.all([start(env), start(env), createUser()]);
+  // A limit of 40 is spent in leases of 4 requests per database round trip.
+  const leasedEnv = { RATE_LIMIT_READ_PER_MINUTE: '40', RATE_LIMIT_WINDOW_SECONDS: '60' };
+  [limited, limitedTwin, leased, leasedTwin, user] = await Promise.all([start(env), start(env), start(leasedEnv), start(leasedEnv), createUser()]);
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([limited?.stop(), limitedTwin?.stop()]);
+  await Promise.all([limited?.stop(), limitedTwin?.stop(), leased?.stop(), leasedTwin?.stop()]);
   await closeDb();
 });
 
@@ -89,6 +93,22 @@ describe('rate limits', () => {
     expectProblem(await call('/auth/login', { base: base(), headers, method: 'POST', body }), 429, 'rate_limited');
     // Reads from the same address are still allowed: another bucket.
     expectStatus(await call('/health', { base: base(), headers }), 200);
+  });
+
+  it('leases of several requests still add up to exactly the limit across processes', async () => {
+    const headers = { 'X-Forwarded-For': ip() };
+    const statuses: number[] = [];
+    const remaining: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const res = await call('/health', { base: `${(i % 2 ? leasedTwin : leased).upstream}/api/v1`, headers });
+      statuses.push(res.status);
+      if (res.status === 200) remaining.push(Number(res.headers.get('ratelimit-remaining')));
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(40);
+    expect(statuses.slice(40).every((s) => s === 429)).toBe(true);
+    expect(remaining.every((r) => r >= 0 && r < 40)).toBe(true);
+    const [row] = await db()`select hits from private.rate_limit_buckets where key = ${`ip:${headers['X-Forwarded-For']}:read`}`;
+    expect(row!.hits).toBe(40);
   });
 
   it('the main function has generous defaults', async () => {
