@@ -72,3 +72,29 @@ export async function asCaller<T>(sql: Sql, caller: Caller, request: RequestInfo
     tx.release();
   }
 }
+
+/**
+ * Runs one statement as the caller in its own transaction: `begin` with the caller's set-up, the
+ * statement and `commit` all go out together (one round trip). If the statement fails, the commit
+ * only ends the aborted transaction.
+ */
+export type OneStatement<R extends readonly postgres.MaybeRow[]> = (tx: Tx) => postgres.PendingQuery<R>;
+
+export async function asCallerOnce<R extends readonly postgres.MaybeRow[]>(
+  sql: Sql,
+  caller: Caller,
+  request: RequestInfo,
+  statement: OneStatement<R>,
+): Promise<postgres.RowList<R>> {
+  const tx = await sql.reserve();
+  try {
+    const setup = tx.unsafe(`begin; ${callerSetup(caller, request)}`).execute();
+    const query = statement(tx).execute();
+    const commit = tx.unsafe('commit').execute();
+    const [setupResult, queryResult, commitResult] = await Promise.allSettled([setup, query, commit]);
+    for (const result of [setupResult, queryResult, commitResult]) if (result.status === 'rejected') throw result.reason;
+    return (queryResult as PromiseFulfilledResult<postgres.RowList<R>>).value;
+  } finally {
+    tx.release();
+  }
+}

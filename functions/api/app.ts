@@ -3,7 +3,7 @@
 import { Hono, type Context } from 'hono';
 import { createAuthenticator, type Authenticator, type Caller } from '../_shared/auth.ts';
 import type { FunctionConfig } from '../_shared/config.ts';
-import { asCaller, createPool, type Sql } from '../_shared/db.ts';
+import { asCaller, asCallerOnce, createPool, type Sql } from '../_shared/db.ts';
 import {
   createCors,
   logRequest,
@@ -161,6 +161,7 @@ export function createApp(options: AppOptions) {
       }
       const query = spec.query ? validate(spec.query, queryObject(url), '(query)') : undefined;
       const body = spec.body ? await readJsonBody(c.req.raw, spec.body) : undefined;
+      const requestInfo = { method: c.req.method, path: url.pathname, statementTimeoutMs: config.statementTimeoutMs };
       return spec.handler({
         request: c.req.raw,
         url,
@@ -170,7 +171,8 @@ export function createApp(options: AppOptions) {
         query,
         body,
         services,
-        db: (work) => asCaller(sql, caller, { method: c.req.method, path: url.pathname, statementTimeoutMs: config.statementTimeoutMs }, work),
+        db: (work) => asCaller(sql, caller, requestInfo, work),
+        once: (statement) => asCallerOnce(sql, caller, requestInfo, statement),
       });
     });
   }

@@ -4,7 +4,8 @@
 import type { z } from 'zod';
 import type { Caller } from '../_shared/auth.ts';
 import type { FunctionConfig } from '../_shared/config.ts';
-import type { Sql, Tx } from '../_shared/db.ts';
+import type postgres from 'postgres';
+import type { OneStatement, Sql, Tx } from '../_shared/db.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -41,6 +42,8 @@ export interface HandlerContext<P, Q, B> {
   services: Services;
   /** Runs `work` in one transaction as the caller (role and claims set first). */
   db<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Runs one statement in its own transaction as the caller, in a single round trip. */
+  once<R extends readonly postgres.MaybeRow[]>(statement: OneStatement<R>): Promise<postgres.RowList<R>>;
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;

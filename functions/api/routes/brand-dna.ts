@@ -165,10 +165,10 @@ export const brandDnaRoutes: RouteSpec[] = [
     auth: 'user',
     query: BrandDnaListQuerySchema,
     responses: { 200: { description: 'A page of brand DNA.', schema: BrandDnaPageSchema } },
-    async handler({ query, db }) {
+    async handler({ query, once }) {
       const limit = query.limit ?? 20;
       const after = decodeCursor(query.cursor, ListCursor);
-      const rows = await db(
+      const rows = await once(
         (tx) => tx<(BrandDnaRow & { cursor_us: string })[]>`
           select b.*, (extract(epoch from b.updated_at) * 1000000)::bigint::text as cursor_us
           from public.brand_dna b
@@ -202,8 +202,8 @@ export const brandDnaRoutes: RouteSpec[] = [
     auth: 'user',
     params: IdParams,
     responses: { 200: { description: 'The brand DNA.', schema: BrandDnaSchema, headers: ['ETag'] } },
-    async handler({ params, db }) {
-      const [row] = await db((tx) => tx<BrandDnaRow[]>`select * from public.brand_dna where id = ${params.id}`);
+    async handler({ params, once }) {
+      const [row] = await once((tx) => tx<BrandDnaRow[]>`select * from public.brand_dna where id = ${params.id}`);
       if (!row) throw problem.notFound('There is no brand DNA with this id that you can see.');
       return brandDnaResponse(row);
     },
@@ -320,8 +320,8 @@ export const brandDnaRoutes: RouteSpec[] = [
     auth: 'user',
     params: VersionParams,
     responses: { 200: { description: 'The version.', schema: BrandDnaVersionSchema } },
-    async handler({ params, db }) {
-      const [row] = await db(
+    async handler({ params, once }) {
+      const [row] = await once(
         (tx) => tx<BrandDnaVersionRow[]>`
           select * from public.brand_dna_versions where brand_dna_id = ${params.id} and version_number = ${params.n}`,
       );

@@ -53,7 +53,7 @@ export const presetRoutes: RouteSpec[] = [
     auth: 'optional',
     query: PresetSearchQuerySchema,
     responses: { 200: { description: 'A page of presets.', schema: PresetPageSchema } },
-    async handler({ query, db }) {
+    async handler({ query, once }) {
       const limit = query.limit ?? 20;
       const mode = query.near ? 'near' : query.q ? 'text' : 'name';
       const after = decodeCursor(query.cursor, SearchCursor);
@@ -64,7 +64,7 @@ export const presetRoutes: RouteSpec[] = [
       const axesMax = maxes.some((v) => v !== undefined) ? maxes.map((v) => v ?? 1) : null;
       // search_presets caps pages at 100; ask for one more row to know whether another page exists.
       const fetchSize = Math.min(limit + 1, 100);
-      const rows = await db(
+      const rows = await once(
         (tx) => tx<PresetRow[]>`
           select * from public.search_presets(
             ${query.q ?? null}, ${query.tags && query.tags.length > 0 ? query.tags : null}::text[], ${query.category ?? null},
@@ -91,8 +91,8 @@ export const presetRoutes: RouteSpec[] = [
     tag: TAG,
     auth: 'optional',
     responses: { 200: { description: 'The categories.', schema: PresetCategoryListSchema } },
-    async handler({ db }) {
-      const rows = await db((tx) => tx<{ category: string; preset_count: string }[]>`select * from public.preset_categories()`);
+    async handler({ once }) {
+      const rows = await once((tx) => tx<{ category: string; preset_count: string }[]>`select * from public.preset_categories()`);
       return json({ data: rows.map((r) => ({ category: r.category, count: Number(r.preset_count) })) });
     },
   }),
@@ -105,8 +105,8 @@ export const presetRoutes: RouteSpec[] = [
     auth: 'optional',
     params: IdParams,
     responses: { 200: { description: 'The preset.', schema: PresetSchema } },
-    async handler({ params, db }) {
-      const [row] = await db((tx) => tx<PresetRow[]>`select ${tx.unsafe(PRESET_COLUMNS)} from public.presets where id = ${params.id}`);
+    async handler({ params, once }) {
+      const [row] = await once((tx) => tx<PresetRow[]>`select ${tx.unsafe(PRESET_COLUMNS)} from public.presets where id = ${params.id}`);
       if (!row) throw problem.notFound('There is no preset with this id that you can see.');
       return json(presetFromRow(row));
     },

@@ -63,8 +63,8 @@ export const workspaceRoutes: RouteSpec[] = [
     tag: TAG,
     auth: 'user',
     responses: { 200: { description: 'The workspaces.', schema: WorkspaceListSchema } },
-    async handler({ db }) {
-      const rows = await db((tx) => tx<WorkspaceRow[]>`select w.*, m.role from public.workspaces w ${withRole(tx)} order by w.created_at, w.id limit 1000`);
+    async handler({ once }) {
+      const rows = await once((tx) => tx<WorkspaceRow[]>`select w.*, m.role from public.workspaces w ${withRole(tx)} order by w.created_at, w.id limit 1000`);
       return json({ data: rows.map(workspaceFromRow) });
     },
   }),
@@ -79,8 +79,8 @@ export const workspaceRoutes: RouteSpec[] = [
     body: WorkspaceCreateSchema,
     responses: { 201: { description: 'Created.', schema: WorkspaceSchema, headers: ['Location'] } },
     problems: [403],
-    async handler({ body, db }) {
-      const [row] = await db((tx) => tx<WorkspaceRow[]>`select w.*, 'owner'::text as role from public.create_workspace(${body.name}) w`);
+    async handler({ body, once }) {
+      const [row] = await once((tx) => tx<WorkspaceRow[]>`select w.*, 'owner'::text as role from public.create_workspace(${body.name}) w`);
       return json(workspaceFromRow(row!), 201, { Location: `/api/v1/workspaces/${row!.id}` });
     },
   }),
@@ -93,8 +93,8 @@ export const workspaceRoutes: RouteSpec[] = [
     auth: 'user',
     params: IdParams,
     responses: { 200: { description: 'The workspace, with the caller\'s role.', schema: WorkspaceSchema } },
-    async handler({ params, db }) {
-      const [row] = await db((tx) => tx<WorkspaceRow[]>`select w.*, m.role from public.workspaces w ${withRole(tx)} where w.id = ${params.id}`);
+    async handler({ params, once }) {
+      const [row] = await once((tx) => tx<WorkspaceRow[]>`select w.*, m.role from public.workspaces w ${withRole(tx)} where w.id = ${params.id}`);
       if (!row) throw problem.notFound('There is no workspace with this id that you can see.');
       return json(workspaceFromRow(row));
     },
@@ -150,8 +150,8 @@ export const workspaceRoutes: RouteSpec[] = [
     auth: 'user',
     params: IdParams,
     responses: { 200: { description: 'The members.', schema: MemberListSchema } },
-    async handler({ params, db }) {
-      const rows = await db(
+    async handler({ params, once }) {
+      const rows = await once(
         (tx) => tx<MemberRow[]>`
           select m.*, p.email, p.display_name
           from public.workspace_members m left join public.profiles p on p.id = m.user_id
