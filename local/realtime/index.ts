@@ -72,7 +72,8 @@ export async function createRealtimeService(options: RealtimeOptions): Promise<R
       id: message.id,
     });
   };
-  const delivery = createDeliverySource(settings.delivery, { sql, dbUrl: options.dbUrl, onMessage: onDbMessage, warn });
+  const deliveryOptions = { sql, dbUrl: options.dbUrl, onMessage: onDbMessage, warn };
+  let delivery = createDeliverySource(settings.delivery, deliveryOptions);
 
   const connections = new Set<Connection>();
   const pendingUpgrades = new Set<Duplex>();
@@ -81,7 +82,17 @@ export async function createRealtimeService(options: RealtimeOptions): Promise<R
 
   try {
     await store.maintainPartitions();
-    await delivery.start();
+    try {
+      await delivery.start();
+    } catch (err) {
+      // A real Supabase database (SUPABASE_DB_URL) may not let us add a trigger to realtime.messages;
+      // it already has the real server's publication, so follow it through replication instead.
+      if (delivery.mode !== 'notify' || (err as { code?: string }).code !== '42501') throw err;
+      warn('cannot install the NOTIFY trigger on realtime.messages; using logical replication', err);
+      await delivery.close().catch(() => {});
+      delivery = createDeliverySource('replication', deliveryOptions);
+      await delivery.start();
+    }
   } catch (err) {
     await delivery.close().catch(() => {});
     await sql.end({ timeout: 1 });
