@@ -92,13 +92,16 @@ function isJsonMediaType(contentType: string | null): boolean {
 const tooLarge = () =>
   new ApiError({ status: 413, code: 'payload_too_large', detail: `The body is larger than ${MAX_BODY_BYTES / 1024} KiB.` });
 
-/** Reads at most MAX_BODY_BYTES of the body (Content-Length and the bytes actually read). */
-async function readBounded(request: Request): Promise<Uint8Array> {
+/** 413 when the declared Content-Length is over the limit (before reading anything); 400 when it is not a number. */
+function checkDeclaredLength(request: Request): void {
   const declared = request.headers.get('Content-Length');
-  if (declared !== null && (!/^\d+$/.test(declared.trim()) || Number(declared) > MAX_BODY_BYTES)) {
-    if (/^\d+$/.test(declared.trim())) throw tooLarge();
-    throw problem.badRequest('malformed_request', 'The Content-Length header is not a number.');
-  }
+  if (declared === null) return;
+  if (!/^\d+$/.test(declared.trim())) throw problem.badRequest('malformed_request', 'The Content-Length header is not a number.');
+  if (Number(declared) > MAX_BODY_BYTES) throw tooLarge();
+}
+
+/** Reads the body, stopping with 413 as soon as more than MAX_BODY_BYTES arrived (whatever was declared). */
+async function readBounded(request: Request): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -130,8 +133,7 @@ async function readBounded(request: Request): Promise<Uint8Array> {
 
 /** Parses and validates a JSON body: 413 too large, 415 not JSON, 400 malformed, 422 invalid. */
 export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
-  const declared = request.headers.get('Content-Length');
-  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
+  checkDeclaredLength(request);
   if (!isJsonMediaType(request.headers.get('Content-Type'))) {
     throw new ApiError({ status: 415, code: 'unsupported_media_type', detail: 'Send the body as JSON with `Content-Type: application/json`.', headers: { 'Accept-Post': 'application/json' } });
   }
