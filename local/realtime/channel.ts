@@ -8,6 +8,7 @@ import { isObject } from './context.ts';
 import { encodeMessage, OutboundBroadcast, type InboundMessage, type Ref, type UserBroadcast } from './frames.ts';
 import { topicKey, type Member } from './hub.ts';
 import type { Connection } from './socket.ts';
+import type { StoredBroadcast } from './store.ts';
 import { TokenError, verifyToken, type VerifiedToken } from './tokens.ts';
 
 const PREFIX = 'realtime:';
@@ -187,9 +188,12 @@ export class Channel implements Member {
     this.token = token;
     this.key = topicKey(this.isPrivate, this.subTopic);
     const replay = this.isPrivate && this.broadcastRead && isObject(broadcast.replay) ? broadcast.replay : null;
-    // Live messages that arrive while stored ones are read are held, so the replay comes first.
+    // Replay reads what is stored as of the join; live messages from then on are held until the
+    // replay has gone out (and dropped when the replay already had them).
     if (replay) this.held = [];
     this.ctx.hub.add(this.key, this);
+    const replayed = replay ? await this.readReplay(replay) : [];
+    if (this.state !== 'joined') return;
 
     const echo = postgresChanges.map((params) => ({ ...(isObject(params) ? params : {}), id: filterId(params) }));
     this.reply(msg.ref, 'ok', { postgres_changes: echo });
@@ -203,22 +207,24 @@ export class Channel implements Member {
     }
     if (broadcast.replication_ready === true) this.system('system', 'ok', 'Replication connection established');
     this.scheduleConfirm();
-    if (replay) await this.replay(replay);
+    if (replay) this.sendReplay(replayed);
+  }
+
+  private async readReplay(options: Record<string, unknown>): Promise<StoredBroadcast[]> {
+    const since = typeof options.since === 'number' && Number.isFinite(options.since) ? options.since : 0;
+    const limit = typeof options.limit === 'number' && options.limit >= 1 ? Math.min(Math.floor(options.limit), 25) : 25;
+    try {
+      return await this.ctx.store.replay(this.subTopic, since, limit);
+    } catch (err) {
+      this.ctx.warn(`replay on ${this.topic}`, err);
+      return [];
+    }
   }
 
   /** Pushes stored private broadcasts with `meta.replayed`, then the live ones held meanwhile. */
-  private async replay(options: Record<string, unknown>): Promise<void> {
-    const since = typeof options.since === 'number' && Number.isFinite(options.since) ? options.since : 0;
-    const limit = typeof options.limit === 'number' && options.limit >= 1 ? Math.min(Math.floor(options.limit), 25) : 25;
-    let rows: Awaited<ReturnType<typeof this.ctx.store.replay>> = [];
-    try {
-      rows = await this.ctx.store.replay(this.subTopic, since, limit);
-    } catch (err) {
-      this.ctx.warn(`replay on ${this.topic}`, err);
-    }
+  private sendReplay(rows: StoredBroadcast[]): void {
     const held = this.held ?? [];
     this.held = null;
-    if (this.state !== 'joined') return;
     this.replayed = new Set(rows.map((row) => row.id));
     for (const row of rows) {
       this.deliver(

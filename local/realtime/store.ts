@@ -11,6 +11,14 @@ export interface StoredMessage {
   bytes?: Buffer;
 }
 
+/** A stored broadcast read back for replay. */
+export interface StoredBroadcast {
+  id: string;
+  event: string;
+  json?: string;
+  bytes?: Buffer;
+}
+
 export class MessageStore {
   constructor(private readonly sql: postgres.Sql) {}
 
@@ -28,7 +36,7 @@ export class MessageStore {
    * Stored private broadcasts of a topic since `since` (ms epoch), the newest `limit`, oldest first:
    * what a join with `broadcast.replay` gets before live messages (reference B.8).
    */
-  async replay(topic: string, since: number, limit: number): Promise<{ id: string; event: string; json?: string; bytes?: Buffer }[]> {
+  async replay(topic: string, since: number, limit: number): Promise<StoredBroadcast[]> {
     const rows = await this.sql<{ id: string; event: string | null; payload: unknown; binary_payload: Buffer | null }[]>`
       select id, event, payload, binary_payload from (
         select id, event, payload, binary_payload, inserted_at from realtime.messages
