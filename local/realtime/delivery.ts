@@ -171,7 +171,7 @@ class ReplicationSource implements DeliverySource {
       publications: PUBLICATION,
       onnotice: () => {},
       connection: { application_name: 'realtime-local-replication' },
-    } as postgres.Options<Record<string, postgres.PostgresType>>);
+    });
   }
 
   async start(): Promise<void> {
