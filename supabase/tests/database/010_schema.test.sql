@@ -1,7 +1,7 @@
 -- Schema shape: tables, columns and types, keys, RLS on everything, comments for Studio users,
 -- indexes behind every policy, and which functions run with their owner's rights.
 begin;
-select plan(86);
+select plan(87);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables and columns
@@ -136,6 +136,13 @@ select is_empty($$
     and c.relnamespace = 'public'::regnamespace
     and not exists (select 1 from pg_index i where i.indrelid = d.refobjid and i.indkey[0] = d.refobjsubid) $$,
   'every column a policy filters on is the leading column of an index');
+
+-- `col in (select private.member_workspace_ids())` becomes a hashed subplan checked row by row
+-- (a full scan); `col = any (array(select …))` hands the index one array, computed once.
+select is_empty($$
+  select tablename, policyname from pg_policies
+  where schemaname = 'public' and (coalesce(qual, '') || coalesce(with_check, '')) ~ 'IN \( SELECT private\.member_workspace_ids' $$,
+  'no public policy filters a column with IN (SELECT member_workspace_ids()); they use = ANY (ARRAY(…)), which indexes serve');
 
 -- ---------------------------------------------------------------------------------------------
 -- Comments for the admins who meet these tables in Studio
