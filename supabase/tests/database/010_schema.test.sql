@@ -179,10 +179,14 @@ select set_eq($$
             ('private.member_workspace_ids()'::regprocedure), ('private.has_workspace_role(uuid,public.workspace_role)'::regprocedure),
             ('private.keep_last_owner()'::regprocedure), ('private.sync_profile_from_auth_user()'::regprocedure),
             ('private.snapshot_brand_dna()'::regprocedure), ('private.broadcast_brand_dna_change()'::regprocedure),
-            ('private.workspace_of_topic(text)'::regprocedure) $$,
+            ('private.workspace_of_topic(text)'::regprocedure),
+            ('public.search_presets(text,text[],text,double precision[],double precision[],double precision[],text,double precision,text,uuid,integer)'::regprocedure) $$,
   'exactly the functions that must see past RLS are SECURITY DEFINER');
 select isnt_definer('public', 'restore_brand_dna_version', array['uuid', 'integer'], 'restore runs under the caller''s RLS');
-select isnt_definer('public', 'search_presets', 'search_presets runs under the caller''s RLS');
+-- search_presets applies the read policies itself: under RLS its search indexes would be unusable.
+select ok(pg_get_functiondef('public.search_presets(text,text[],text,double precision[],double precision[],double precision[],text,double precision,text,uuid,integer)'::regprocedure)
+          ~ 'p\.is_builtin or p\.owner_id = \(select auth\.uid\(\)\)',
+  'search_presets (SECURITY DEFINER) filters by the presets'' read policies itself');
 select isnt_definer('public', 'preset_categories', 'preset_categories runs under the caller''s RLS');
 select volatility_is('private', 'member_workspace_ids', array[]::name[], 'stable', 'member_workspace_ids is STABLE (evaluated once per statement)');
 

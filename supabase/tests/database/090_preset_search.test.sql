@@ -2,10 +2,19 @@
 -- scope, RLS, keyset pagination in all three orders, input validation and hostile input.
 begin;
 set local client_min_messages = warning; -- the hostile queries below make the text parser chatty
-select plan(56);
+select plan(64);
 
 select * from tests.create_team('s') \gset s_
+select * from tests.create_team('t') \gset t_
 select tests.create_user('stranger@test.local') as stranger \gset
+select tests.create_user('admin@test.local', '{"role": "admin"}') as admin \gset
+
+-- Presets only some callers may see: personal ones, and another workspace's.
+insert into public.presets (name, category, tags, description, density, warmth, playfulness, sophistication, energy, owner_id)
+values ('Viewer private', 'private', '{mine}', 'Only for the viewer.', .5, .5, .5, .5, .5, :'s_viewer_id'),
+       ('Stranger private', 'private', '{mine}', 'Only for the stranger.', .5, .5, .5, .5, .5, :'stranger');
+insert into public.presets (name, category, tags, description, density, warmth, playfulness, sophistication, energy, workspace_id)
+values ('Team T only', 'private', '{team}', 'Only for team T.', .5, .5, .5, .5, .5, :'t_workspace_id');
 
 -- Presets made to test ranking: the word "aurora" in the name, in a tag, or only in the description.
 insert into public.presets (name, category, tags, description, density, warmth, playfulness, sophistication, energy, workspace_id)
@@ -23,7 +32,7 @@ select (array['Zephyr Alpha', 'Beta', 'Gamma Zephyr', 'Delta', 'Epsilon'])[1 + i
 from generate_series(1, 150) as g(i);
 
 -- Walks every page with the keyset of the last row and returns the rows in the order received.
-create function pg_temp.walk(query text, near double precision[], size integer)
+create function pg_temp.walk(query text, near double precision[], size integer, category text default 'paging')
 returns table (pos integer, id uuid, name text, score double precision)
 language plpgsql
 as $$
@@ -38,7 +47,7 @@ begin
   pos := 0;
   loop
     got := 0;
-    for r in select * from public.search_presets(query_text => query, near_axes => near, category_filter => 'paging',
+    for r in select * from public.search_presets(query_text => query, near_axes => near, category_filter => category,
                                                  after_score => last_score, after_name => last_name, after_id => last_id,
                                                  page_size => size) loop
       got := got + 1;
@@ -55,7 +64,7 @@ begin
   end loop;
 end
 $$;
-grant execute on function pg_temp.walk(text, double precision[], integer) to authenticated;
+grant execute on function pg_temp.walk(text, double precision[], integer, text) to anon, authenticated, service_role;
 
 select tests.authenticate_as(:'s_viewer_id');
 
@@ -131,6 +140,27 @@ select tests.authenticate_as_anon();
 select is((select count(*) from public.search_presets(scope_filter => 'custom')), 0::bigint, 'anon finds no custom presets');
 select is((select count(*) from public.search_presets(page_size => 100)), 21::bigint, 'anon finds the built-in presets');
 select tests.authenticate_as(:'s_viewer_id');
+
+-- The function applies the presets' read policies itself (it is SECURITY DEFINER so that its indexes
+-- work): for every kind of caller, walking all its pages finds exactly the rows RLS lets them select.
+\set all_pages 'select id from pg_temp.walk(null, null, 100, null)'
+select tests.authenticate_as_anon();
+select set_eq(:'all_pages', 'select id from public.presets', 'anon: search sees exactly what RLS shows (built-in presets)');
+select tests.authenticate_as(:'stranger');
+select set_eq(:'all_pages', 'select id from public.presets', 'a user without workspaces: built-in presets and their own');
+select tests.authenticate_as(:'s_viewer_id');
+select set_eq(:'all_pages', 'select id from public.presets', 'a viewer: built-in, their own, their workspace''s');
+select tests.authenticate_as(:'s_editor_id');
+select set_eq(:'all_pages', 'select id from public.presets', 'an editor: not a teammate''s personal preset');
+select tests.authenticate_as(:'t_owner_id');
+select set_eq(:'all_pages', 'select id from public.presets', 'the owner of another workspace: only that workspace''s');
+select tests.authenticate_as(:'admin');
+select set_eq(:'all_pages', 'select id from public.presets', 'a platform admin: built-in presets and their own');
+select tests.authenticate_as_service_role();
+select set_eq(:'all_pages', 'select id from public.presets', 'the service role: everything');
+select tests.authenticate_as(:'s_viewer_id');
+select results_eq($$select name from public.search_presets(category_filter => 'private')$$, array['Viewer private'],
+  'so the viewer finds their own private preset but not the stranger''s or team T''s');
 
 -- =============================================================================================
 -- Page size and validation
