@@ -4,7 +4,7 @@
 -- `realtime.topic` and the JWT claims set, and see whether the probe is visible (read) or whether an
 -- INSERT of (topic, extension) passes RLS (write).
 begin;
-select plan(57);
+select plan(59);
 
 -- Read check: is a probe row for (topic, extension) visible to a caller with these claims?
 create function pg_temp.realtime_can_read(claims jsonb, topic text, extension text)
@@ -97,10 +97,26 @@ select results_eq(format($$select (payload ->> 'revision')::int, payload ->> 've
   format($$values (2, '1.0.1', %L::uuid, '["version", "warmth"]'::jsonb, .9::float8)$$, :'a_owner_id'),
   'the UPDATE payload names the new revision and version, the author, the changed columns and the new record');
 
-select tests.authenticate_as(:'a_owner_id');
-update public.brand_dna set warmth = .9, name = 'Live' where id = :'bd';
+select tests.authenticate_as(:'a_editor_id');
+update public.brand_dna set slug = 'live-2', name = 'Live 2', description = 'Now with words', energy = .1,
+                            preset_id = '7f3c1a2e-0001-4c6e-9a51-000000000001', version = '2.0.0'
+where id = :'bd';
 select tests.clear_authentication();
-select is((select count(*) from realtime.messages where event = 'UPDATE' and payload ->> 'id' = :'bd'), 2::bigint,
+select results_eq(format($$select payload -> 'changed', (payload ->> 'revision')::int from realtime.messages
+                          where topic = 'brand_dna:%s' and event = 'UPDATE' and (payload ->> 'revision')::int = 3$$, :'bd'),
+  $$values ('["description", "energy", "name", "preset_id", "slug", "version"]'::jsonb, 3)$$,
+  'changed lists every changed column in alphabetical order, and nothing else');
+-- Every column that can change with a new revision is one the trigger compares.
+select set_eq($$select a.attname::text from pg_attribute a
+                where a.attrelid = 'public.brand_dna'::regclass and a.attnum > 0 and not a.attisdropped
+                  and a.attname not in ('id', 'workspace_id', 'created_at', 'created_by', 'revision', 'updated_at', 'updated_by')$$,
+  $$select m[1] from regexp_matches(pg_get_functiondef('private.broadcast_brand_dna_change()'::regprocedure),
+                                    'is distinct from old\.\w+ then ''(\w+)''', 'g') as m$$,
+  'the broadcast trigger compares every content column of brand_dna');
+select tests.authenticate_as(:'a_owner_id');
+update public.brand_dna set warmth = .9, name = 'Live 2' where id = :'bd';
+select tests.clear_authentication();
+select is((select count(*) from realtime.messages where event = 'UPDATE' and payload ->> 'id' = :'bd'), 4::bigint,
   'an update that changes nothing broadcasts nothing');
 
 select tests.authenticate_as(:'a_owner_id');
@@ -110,9 +126,9 @@ select set_eq(format($$select topic, event from realtime.messages where event = 
   format($$values ('brand_dna:%s', 'DELETE'), ('workspace:%s', 'DELETE')$$, :'bd', :'a_workspace_id'), 'a delete is broadcast to both topics, event DELETE');
 select results_eq(format($$select payload ->> 'operation', (payload ->> 'revision')::int, payload -> 'record', (payload ->> 'actor_id')::uuid
                           from realtime.messages where topic = 'brand_dna:%s' and event = 'DELETE'$$, :'bd'),
-  format($$values ('DELETE', 2, 'null'::jsonb, %L::uuid)$$, :'a_owner_id'), 'the DELETE payload has the last revision and no record');
-select is((select count(*) from realtime.messages where payload ->> 'id' = :'bd'), 6::bigint,
-  'three changes, two topics: six broadcasts in all');
+  format($$values ('DELETE', 3, 'null'::jsonb, %L::uuid)$$, :'a_owner_id'), 'the DELETE payload has the last revision and no record');
+select is((select count(*) from realtime.messages where payload ->> 'id' = :'bd'), 8::bigint,
+  'four changes, two topics: eight broadcasts in all');
 
 -- A brand DNA for the authorization checks below.
 insert into public.brand_dna (workspace_id, slug, name, density, warmth, playfulness, sophistication, energy)
