@@ -1,5 +1,5 @@
 // Rate limiting kept in Postgres (private.rate_limit_buckets), so that it holds across isolates.
-// An isolate takes a lease of several requests at once (private.take_rate_limit_lease) and spends
+// An isolate takes a lease of several requests at once (private.take_rate_limit) and spends
 // it from memory, so that most requests cost no database round trip; small limits get leases of
 // one, which is exact. The lease runs on the function's own connection before any role switch, in
 // its own statement, so that requests which fail later still count.
@@ -78,7 +78,7 @@ export function createRateLimiter(sql: Sql, limits: RateLimits): RateLimiter {
     // Losing a few counts in a crash is harmless: do not wait for the WAL flush.
     const [row] = await sql<{ granted: number; remaining: number; reset_seconds: number }[]>`
       select set_config('synchronous_commit', 'off', true), granted, remaining, reset_seconds
-      from private.take_rate_limit_lease(${key}, ${limit}, ${limits.windowSeconds}, ${leaseSize(limit)})`;
+      from private.take_rate_limit(${key}, ${limit}, ${limits.windowSeconds}, ${leaseSize(limit)})`;
     lease.tokens = row!.granted;
     lease.remainingInDb = row!.remaining;
     lease.endsAt = Date.now() + row!.reset_seconds * 1000;

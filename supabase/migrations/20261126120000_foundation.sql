@@ -6,9 +6,11 @@ comment on schema private is
   'Helpers, trigger functions and internal tables of Tekton Studio. Not exposed through the Data API.';
 
 -- Policies call the helpers in here, so the API roles may use the schema; tables in it stay closed.
+-- Functions get EXECUTE for PUBLIC by default (a per-schema default privilege cannot take that
+-- away), so every migration that creates functions here ends by revoking it; the helpers that
+-- policies, checks and generated columns call are then granted to the API roles by name.
 revoke all on schema private from public;
 grant usage on schema private to anon, authenticated, service_role;
-alter default privileges in schema private revoke execute on functions from public;
 
 create extension if not exists pg_trgm with schema extensions;
 create extension if not exists cube with schema extensions;
@@ -113,3 +115,5 @@ create trigger on_auth_user_changed
   for each row execute function private.sync_profile_from_auth_user();
 
 alter table public.profiles enable row level security;
+
+revoke execute on all functions in schema private from public;

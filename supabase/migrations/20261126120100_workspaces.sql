@@ -69,7 +69,7 @@ as $$
   select m.workspace_id from public.workspace_members m where m.user_id = (select auth.uid())
 $$;
 comment on function private.member_workspace_ids() is
-  'Workspaces the caller belongs to. Policies use `workspace_id in (select private.member_workspace_ids())`, which the planner evaluates once per statement.';
+  'Workspaces the caller belongs to. Policies use `workspace_id = any (array(select private.member_workspace_ids()))`: the array is computed once per statement (an InitPlan) and the index on the column does the filtering (`in (select …)` would become a hashed subplan checked row by row over a full scan).';
 
 create or replace function private.has_workspace_role(target uuid, minimum public.workspace_role)
 returns boolean
@@ -157,7 +157,7 @@ alter table public.workspace_members enable row level security;
 
 create policy "members read their workspaces" on public.workspaces
   for select to authenticated
-  using (id in (select private.member_workspace_ids()));
+  using (id = any (array(select private.member_workspace_ids())));
 
 create policy "owners rename their workspaces" on public.workspaces
   for update to authenticated
@@ -173,7 +173,7 @@ create policy "owners delete their workspaces" on public.workspaces
 
 create policy "members read the members of their workspaces" on public.workspace_members
   for select to authenticated
-  using (workspace_id in (select private.member_workspace_ids()));
+  using (workspace_id = any (array(select private.member_workspace_ids())));
 
 create policy "owners add members" on public.workspace_members
   for insert to authenticated
@@ -195,7 +195,7 @@ create policy "people read their own and their teammates' profiles" on public.pr
     id = (select auth.uid())
     or id in (
       select m.user_id from public.workspace_members m
-      where m.workspace_id in (select private.member_workspace_ids())
+      where m.workspace_id = any (array(select private.member_workspace_ids()))
     )
   );
 
@@ -265,3 +265,5 @@ comment on function public.add_workspace_member(uuid, text, public.workspace_rol
   'Adds the user with this e-mail address to the workspace with the given role. Callable by owners of that workspace (and the service role).';
 revoke execute on function public.add_workspace_member(uuid, text, public.workspace_role) from public, anon;
 grant execute on function public.add_workspace_member(uuid, text, public.workspace_role) to authenticated, service_role;
+
+revoke execute on all functions in schema private from public;

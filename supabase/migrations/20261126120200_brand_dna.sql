@@ -122,8 +122,10 @@ create index brand_dna_versions_workspace_id_idx on public.brand_dna_versions (w
 -- Versioning
 -- ---------------------------------------------------------------------------------------------
 
--- Who the change is by: the JWT's subject, or what a trusted caller (service role, migrations)
--- wrote itself.
+-- Who the change is by: the JWT's subject, or for trusted callers without one (service role,
+-- Studio, migrations) the user they name in updated_by, or no user; never silently the previous
+-- author. (A row trigger cannot tell an updated_by left alone from one set to its old value, so a
+-- trusted caller that names the previous author again records no author.)
 create or replace function private.prepare_brand_dna_write()
 returns trigger
 language plpgsql
@@ -170,7 +172,9 @@ begin
   -- revisions never repeat or skip.
   new.revision := old.revision + 1;
   new.updated_at := now();
-  new.updated_by := coalesce(actor, new.updated_by);
+  -- A trusted caller (service role, Studio, migrations) has no JWT subject: the change is by whoever
+  -- it names in updated_by, or by no user at all, never silently by the previous author.
+  new.updated_by := coalesce(actor, nullif(new.updated_by, old.updated_by));
   return new;
 end
 $$;
@@ -239,7 +243,7 @@ alter table public.brand_dna_versions enable row level security;
 
 create policy "members read brand DNA" on public.brand_dna
   for select to authenticated
-  using (workspace_id in (select private.member_workspace_ids()));
+  using (workspace_id = any (array(select private.member_workspace_ids())));
 
 create policy "editors create brand DNA" on public.brand_dna
   for insert to authenticated
@@ -256,7 +260,7 @@ create policy "owners delete brand DNA" on public.brand_dna
 
 create policy "members read brand DNA history" on public.brand_dna_versions
   for select to authenticated
-  using (workspace_id in (select private.member_workspace_ids()));
+  using (workspace_id = any (array(select private.member_workspace_ids())));
 
 -- No INSERT, UPDATE or DELETE policies on brand_dna_versions: only the trigger writes it.
 
@@ -293,3 +297,5 @@ comment on function public.restore_brand_dna_version(uuid, integer) is
   'Makes an older version of a brand DNA current again; the result is a new version (with its PATCH bumped). Runs under the caller''s RLS: editors and owners.';
 revoke execute on function public.restore_brand_dna_version(uuid, integer) from public, anon;
 grant execute on function public.restore_brand_dna_version(uuid, integer) to authenticated, service_role;
+
+revoke execute on all functions in schema private from public;

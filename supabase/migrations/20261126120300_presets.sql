@@ -146,7 +146,7 @@ create policy "everyone reads built-in presets" on public.presets
 
 create policy "people read their own and their workspaces' presets" on public.presets
   for select to authenticated
-  using (owner_id = (select auth.uid()) or workspace_id in (select private.member_workspace_ids()));
+  using (owner_id = (select auth.uid()) or workspace_id = any (array(select private.member_workspace_ids())));
 
 create policy "admins create built-in presets, people their own, editors their workspace's" on public.presets
   for insert to authenticated
@@ -216,6 +216,7 @@ returns table (
 )
 language plpgsql
 stable
+security definer
 set search_path = ''
 as $$
 -- Three orders, each with its own keyset:
@@ -223,7 +224,11 @@ as $$
 --   query_text given → most relevant first (score = full-text rank + trigram word similarity, descending), then id;
 --   otherwise   → by name, then id.
 -- Axis arrays are in the order density, warmth, playfulness, sophistication, energy.
--- Runs under the caller's RLS: anon sees built-in presets only.
+-- SECURITY DEFINER, and it applies the read policies of presets itself (built-in, the caller's own,
+-- their workspaces'; everything for the service role): under RLS the planner may not use the search
+-- indexes, because the operators they serve (@@, <%, @>, <@) are not leakproof and so must not run
+-- before the policy has filtered the row. Keep the visibility clause below in step with the SELECT
+-- policies on public.presets (supabase/tests/database/090_preset_search.test.sql compares them).
 -- The statement is assembled from fixed fragments (values only travel as parameters) so that each
 -- order is planned on its own and can use its index: the name index, the GiST KNN scan, or the
 -- full-text and trigram GIN indexes.
@@ -234,12 +239,19 @@ declare
   target extensions.cube;
   size integer := least(greatest(coalesce(page_size, 20), 1), 100);
   score_expr text;
+  fence text := '';
   keyset text;
   ordering text;
 begin
   if coalesce(cardinality(axes_min), 5) <> 5 or coalesce(cardinality(axes_max), 5) <> 5
-     or coalesce(cardinality(near_axes), 5) <> 5 then
+     or coalesce(cardinality(near_axes), 5) <> 5
+     or coalesce(array_ndims(axes_min), 1) <> 1 or coalesce(array_ndims(axes_max), 1) <> 1
+     or coalesce(array_ndims(near_axes), 1) <> 1 then
     raise exception 'axis arrays need exactly five values' using errcode = '22023';
+  end if;
+  if exists (select 1 from unnest(coalesce(axes_min, '{}') || coalesce(axes_max, '{}') || coalesce(near_axes, '{}')) as a(v)
+             where a.v is null or a.v in ('NaN', 'Infinity', '-Infinity')) then
+    raise exception 'axis values must be finite numbers' using errcode = '22023';
   end if;
   if scope_filter is not null and scope_filter not in ('builtin', 'custom') then
     raise exception 'scope must be builtin or custom' using errcode = '22023';
@@ -256,37 +268,47 @@ begin
   if near_axes is not null then
     target := extensions.cube(near_axes);
     score_expr := 'p.axes operator(extensions.<->) $5';
-    keyset := '(p.axes operator(extensions.<->) $5, p.id) > ($8, $10)';
-    ordering := 'p.axes operator(extensions.<->) $5, p.id';
+    keyset := '(s.score, s.id) > ($8, $10)';
+    ordering := 's.score, s.id';
   elsif needle <> '' then
     score_expr := 'ts_rank_cd(p.search_vector, $2)::double precision + extensions.word_similarity($1, p.search_text)::double precision';
-    keyset := format('(%1$s < $8 or (%1$s = $8 and p.id > $10))', score_expr);
-    ordering := format('%s desc, p.id', score_expr);
+    -- Every match is scored; OFFSET 0 keeps the subquery apart so that each score is computed once,
+    -- not again for the keyset filter and the sort.
+    fence := 'offset 0';
+    keyset := '(s.score < $8 or (s.score = $8 and s.id > $10))';
+    ordering := 's.score desc, s.id';
   else
     score_expr := 'null::double precision';
-    keyset := '(p.name, p.id) > ($9, $10)';
-    ordering := 'p.name, p.id';
+    keyset := '(s.name, s.id) > ($9, $10)';
+    ordering := 's.name, s.id';
   end if;
 
+  -- Without the fence the planner pulls the subquery up, so the name order still walks the name
+  -- index and the near order the GiST KNN scan.
   return query execute format(
-    'select p.id, p.name, p.description, p.category, p.tags, p.density, p.warmth, p.playfulness,
-            p.sophistication, p.energy, p.thumbnail_url, p.metadata, p.owner_id, p.workspace_id,
-            p.is_builtin, p.created_at, p.updated_at, %s
-       from public.presets p
-      where ($1 = '''' or p.search_vector @@ $2 or $1 operator(extensions.<%%) p.search_text)
-        and ($3::text[] is null or p.tags @> $3)
-        and ($4::text is null or p.category = $4)
-        and ($6::extensions.cube is null or p.axes operator(extensions.<@) $6)
-        and ($7::text is null or ($7 = ''builtin'') = p.is_builtin)
-        and ($10::uuid is null or %s)
+    'select s.* from (
+       select p.id, p.name, p.description, p.category, p.tags, p.density, p.warmth, p.playfulness,
+              p.sophistication, p.energy, p.thumbnail_url, p.metadata, p.owner_id, p.workspace_id,
+              p.is_builtin, p.created_at, p.updated_at, %s as score
+         from public.presets p
+        where (p.is_builtin or p.owner_id = (select auth.uid())
+               or p.workspace_id = any (array(select private.member_workspace_ids()))
+               or (select private.is_service()))
+          and ($1 = '''' or p.search_vector @@ $2 or $1 operator(extensions.<%%) p.search_text)
+          and ($3::text[] is null or p.tags @> $3)
+          and ($4::text is null or p.category = $4)
+          and ($6::extensions.cube is null or p.axes operator(extensions.<@) $6)
+          and ($7::text is null or ($7 = ''builtin'') = p.is_builtin)
+        %s) s
+      where ($10::uuid is null or %s)
       order by %s
       limit $11',
-    score_expr, keyset, ordering)
+    score_expr, fence, keyset, ordering)
   using needle, text_query, tag_filter, category_filter, target, box, scope_filter, after_score, after_name, after_id, size;
 end
 $$;
 comment on function public.search_presets(text, text[], text, double precision[], double precision[], double precision[], text, double precision, text, uuid, integer) is
-  'Searches the presets the caller may read: query_text (full-text plus trigram fuzziness over name, tags, description), tag_filter (all of), category_filter, axis ranges (axes_min/axes_max), nearness (near_axes), scope_filter (builtin/custom); keyset pages via after_score/after_name/after_id from the last row; page_size 1–100.';
+  'Searches the presets the caller may read (built-in, their own, their workspaces''; all for the service role): query_text (full-text plus trigram fuzziness over name, tags, description), tag_filter (all of), category_filter, axis ranges (axes_min/axes_max), nearness (near_axes), scope_filter (builtin/custom); keyset pages via after_score/after_name/after_id from the last row; page_size 1–100. SECURITY DEFINER so that its indexes can be used; it applies the read policies itself.';
 grant execute on function public.search_presets(text, text[], text, double precision[], double precision[], double precision[], text, double precision, text, uuid, integer)
   to anon, authenticated, service_role;
 
@@ -300,3 +322,5 @@ as $$
 $$;
 comment on function public.preset_categories() is 'Categories of the presets the caller may read, with how many presets each has.';
 grant execute on function public.preset_categories() to anon, authenticated, service_role;
+
+revoke execute on all functions in schema private from public;

@@ -20,20 +20,31 @@ create index rate_limit_buckets_window_started_at_idx on private.rate_limit_buck
 alter table private.rate_limit_buckets enable row level security;
 revoke all on private.rate_limit_buckets from public, anon, authenticated;
 
-create or replace function private.take_rate_limit(bucket text, max_hits integer, window_seconds integer)
-returns table (allowed boolean, remaining integer, reset_seconds integer)
+-- An API isolate takes `wanted` requests of a window at once (a lease) and spends them from memory,
+-- so that most requests need no write on the caller's bucket row; small limits lease one at a time,
+-- which is exact. Limits still hold across isolates: an isolate only spends what it was granted, and
+-- a lease left unused when its isolate goes away is at most `wanted` requests nobody makes.
+create or replace function private.take_rate_limit(bucket text, max_hits integer, window_seconds integer, wanted integer default 1)
+returns table (granted integer, remaining integer, reset_seconds integer)
 language plpgsql
 set search_path = ''
 as $$
 declare
   window_length interval := make_interval(secs => window_seconds);
+  want integer := greatest(coalesce(wanted, 1), 1);
   row_now private.rate_limit_buckets;
 begin
+  if max_hits is null or max_hits < 1 or window_seconds is null or window_seconds < 1 then
+    raise exception 'max_hits and window_seconds must be positive' using errcode = '22023';
+  end if;
+  -- Every request asked for is counted, refused ones too, so hits - want is the count before this
+  -- call (capped far above any limit so that it cannot overflow).
   insert into private.rate_limit_buckets as b (key, window_started_at, hits)
-  values (bucket, now(), 1)
+  values (bucket, now(), want)
   on conflict (key) do update set
     window_started_at = case when b.window_started_at + window_length <= now() then now() else b.window_started_at end,
-    hits = case when b.window_started_at + window_length <= now() then 1 else b.hits + 1 end
+    hits = case when b.window_started_at + window_length <= now() then want
+                else least(b.hits::bigint + want, 1000000000)::integer end
   returning * into row_now;
 
   -- Now and then, forget buckets whose window ended long ago.
@@ -42,11 +53,13 @@ begin
   end if;
 
   return query select
-    row_now.hits <= max_hits,
+    greatest(least(want, max_hits - (row_now.hits - want)), 0),
     greatest(max_hits - row_now.hits, 0),
     greatest(ceil(extract(epoch from row_now.window_started_at + window_length - now()))::integer, 1);
 end
 $$;
-comment on function private.take_rate_limit(text, integer, integer) is
-  'Counts one request in a bucket and says whether it is within max_hits per window_seconds, how many remain and when the window resets.';
-revoke execute on function private.take_rate_limit(text, integer, integer) from public, anon, authenticated;
+comment on function private.take_rate_limit(text, integer, integer, integer) is
+  'Takes up to `wanted` requests (default 1) from a bucket''s current fixed window of max_hits per window_seconds: how many were granted (0 = limited), how many remain, and in how many seconds the window resets.';
+revoke execute on function private.take_rate_limit(text, integer, integer, integer) from public, anon, authenticated;
+
+revoke execute on all functions in schema private from public;

@@ -195,8 +195,8 @@ select ok(not has_function_privilege('anon', 'public.add_workspace_member(uuid,t
 select ok(not has_function_privilege('anon', 'public.restore_brand_dna_version(uuid,integer)', 'execute'), 'anon cannot call restore_brand_dna_version');
 select ok(has_function_privilege('anon', 'public.search_presets(text,text[],text,double precision[],double precision[],double precision[],text,double precision,text,uuid,integer)', 'execute'),
   'anon may search presets');
-select ok(not has_function_privilege('authenticated', 'private.take_rate_limit(text,integer,integer)', 'execute')
-          and not has_function_privilege('anon', 'private.take_rate_limit(text,integer,integer)', 'execute'),
+select ok(not has_function_privilege('authenticated', 'private.take_rate_limit(text,integer,integer,integer)', 'execute')
+          and not has_function_privilege('anon', 'private.take_rate_limit(text,integer,integer,integer)', 'execute'),
   'users cannot touch the rate limiter');
 select ok(not has_table_privilege('authenticated', 'private.rate_limit_buckets', 'select,insert,update,delete')
           and not has_table_privilege('anon', 'private.rate_limit_buckets', 'select,insert,update,delete'),
