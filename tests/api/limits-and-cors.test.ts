@@ -1,6 +1,7 @@
 // Rate limits (kept in Postgres, so they hold across function processes) and CORS, each against
 // extra function processes with their own settings on the same database, so that the main suite's
 // limits and allow-list stay as they are.
+import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../local/config.ts';
 import { functionEnvironment, readFunctionDefinitions, startFunction, type RunningFunction } from '../../local/functions.ts';
@@ -38,7 +39,10 @@ afterAll(async () => {
 
 const base = () => `${limited.upstream}/api/v1`;
 const twin = () => `${limitedTwin.upstream}/api/v1`;
-const ip = () => `192.0.2.${1 + Math.floor(Math.random() * 250)}`;
+// A client address no other request of this run uses (buckets are per address and shared).
+let addresses = 0;
+const run = randomInt(0x10000).toString(16);
+const ip = () => `2001:db8:${run}::${(++addresses).toString(16)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('rate limits', () => {
