@@ -75,8 +75,12 @@ comment on column public.brand_dna.updated_by is 'auth.users id of whoever made 
 comment on column public.brand_dna.created_at is 'When it was created.';
 comment on column public.brand_dna.updated_at is 'When its content last changed.';
 
--- Policies filter on workspace_id; listing pages by (updated_at, id) within workspaces.
-create index brand_dna_workspace_id_updated_at_idx on public.brand_dna (workspace_id, updated_at desc, id);
+-- Policies and lists filter on workspace_id. updated_at is deliberately not indexed: every change
+-- sets it, and an indexed updated_at would make every update a non-HOT update (new entries in
+-- every index); lists sort a workspace's rows instead. fillfactor leaves room on each page for
+-- the new row versions of HOT updates.
+create index brand_dna_workspace_id_idx on public.brand_dna (workspace_id);
+alter table public.brand_dna set (fillfactor = 90);
 
 create table public.brand_dna_versions (
   brand_dna_id uuid not null,

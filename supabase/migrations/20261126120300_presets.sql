@@ -221,7 +221,7 @@ set search_path = ''
 as $$
 -- Three orders, each with its own keyset:
 --   near_axes given → nearest first (score = Euclidean distance, ascending), then id;
---   query_text given → most relevant first (score = full-text rank + trigram word similarity, descending), then id;
+--   query_text given → most relevant first (score: 1 + full-text rank for whole-word matches, else trigram word similarity; descending), then id;
 --   otherwise   → by name, then id.
 -- Axis arrays are in the order density, warmth, playfulness, sophistication, energy.
 -- SECURITY DEFINER, and it applies the read policies of presets itself (built-in, the caller's own,
@@ -271,7 +271,11 @@ begin
     keyset := '(s.score, s.id) > ($8, $10)';
     ordering := 's.score, s.id';
   elsif needle <> '' then
-    score_expr := 'ts_rank_cd(p.search_vector, $2)::double precision + extensions.word_similarity($1, p.search_text)::double precision';
+    -- Whole-word matches (full text) rank above fuzzy ones, by their rank; fuzzy-only matches (a
+    -- typo) by trigram word similarity, which stays below 1. Trigram similarity is the expensive
+    -- part, so it is only computed for rows the full-text query does not match.
+    score_expr := 'case when p.search_vector @@ $2 then 1 + ts_rank_cd(p.search_vector, $2)::double precision
+                        else extensions.word_similarity($1, p.search_text)::double precision end';
     -- Every match is scored; OFFSET 0 keeps the subquery apart so that each score is computed once,
     -- not again for the keyset filter and the sort.
     fence := 'offset 0';

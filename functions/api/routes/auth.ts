@@ -12,7 +12,7 @@ import {
   sessionFromAuth,
   type AuthSessionJson,
   type AuthUserJson,
-} from '../contract.ts';
+} from '../../../sdk/src/contract.ts';
 import { ApiError } from '../../_shared/problems.ts';
 import { json, noContent, route, type RouteSpec, type Services } from '../registry.ts';
 
