@@ -60,27 +60,33 @@ export function functionEnvironment(config: LocalConfig, supabaseUrl: string, db
 export async function startFunction(
   fn: FunctionDefinition,
   env: Record<string, string>,
-  log: (line: string) => void = () => {},
+  log?: (line: string) => void,
 ): Promise<RunningFunction> {
   const port = await freePort();
   const args = ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--no-prompt'];
   if (fn.importMap) args.push('--config', fn.importMap);
   args.push(path.join(ROOT, 'local', 'edge-runtime', 'main.ts'), fn.entrypoint);
+  // The function logs a line per request on stdout. Without a log sink it goes to /dev/null: a pipe
+  // nobody drains fast enough would block the function's writes (and its requests) under load.
   const child: ChildProcess = spawn(denoBin(), args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DENO_DIR: process.env.DENO_DIR ?? '', NO_COLOR: '1', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log ? 'pipe' : 'ignore', 'pipe'],
   });
   let output = '';
+  const onData = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output = (output + text).slice(-8000);
+    if (log) for (const line of text.split('\n')) if (line.trim()) log(line);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
   const ready = new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      output = (output + text).slice(-8000);
-      for (const line of text.split('\n')) if (line.trim()) log(line);
-      if (output.includes('edge-runtime listening')) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    child.stderr?.on('data', function onStartup() {
+      if (!output.includes('edge-runtime listening')) return;
+      child.stderr?.removeListener('data', onStartup);
+      resolve();
+    });
     child.once('exit', (code) => reject(new StackError(`function ${fn.name} exited (code ${code}) before listening:\n${output.trim()}`)));
     child.once('error', (err) => reject(new StackError(`cannot start Deno for function ${fn.name}: ${err.message}`)));
   });

@@ -54,7 +54,7 @@ async function ephemeralOverrides(overrides: ConfigOverrides): Promise<ConfigOve
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const overrides = options.ephemeral ? await ephemeralOverrides(options.overrides ?? {}) : (options.overrides ?? {});
   const config = loadConfig(overrides);
-  const log = options.log ?? (() => {});
+  const log = options.log;
   const stoppers: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stoppers.reverse()) await stop().catch(() => {});
@@ -75,7 +75,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       database = { url: config.dbUrl, stop: async () => {} };
     } else {
       database = await step('postgres', () =>
-        startEmbeddedPostgres({ port: config.dbPort, dataDir: config.dataDir, ephemeral: options.ephemeral, log: (l) => log('postgres', l) }),
+        startEmbeddedPostgres({ port: config.dbPort, dataDir: config.dataDir, ephemeral: options.ephemeral, log: log && ((l) => log('postgres', l)) }),
       );
     }
     stoppers.push(async () => {
@@ -101,7 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const env = functionEnvironment(config, url, dbUrl);
       for (const definition of readFunctionDefinitions()) {
         const fn = await step(`function ${definition.name}`, () =>
-          startFunction(definition, env, (line) => log(`function ${definition.name}`, line)),
+          startFunction(definition, env, log && ((line) => log(`function ${definition.name}`, line))),
         );
         stoppers.push(() => fn.stop());
         functions.push(fn);

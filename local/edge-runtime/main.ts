@@ -18,7 +18,8 @@ type Handler = Deno.ServeHandler;
     {
       port,
       hostname: '127.0.0.1',
-      onListen: ({ port: bound }) => console.log(JSON.stringify({ msg: 'edge-runtime listening', port: bound })),
+      // On stderr: stdout carries the function's own logs, which the stack may discard.
+      onListen: ({ port: bound }) => console.error(JSON.stringify({ msg: 'edge-runtime listening', port: bound })),
     },
     handler,
   );
