@@ -1,8 +1,8 @@
 // Realtime benchmark: commit-to-client latency of Broadcast from the database.
 //
-// Boots its own throw-away stack, joins 20 supabase-js subscribers to one private topic, commits
-// 100 statements that broadcast (by default `realtime.send`; swap STATEMENT for a brand_dna update
-// once that trigger exists) and prints p50/p95/max from the moment COMMIT is sent to the moment each
+// Boots its own throw-away stack, joins 20 supabase-js subscribers (members of one workspace) to
+// one brand DNA's private topic, commits 100 updates of that brand DNA (the project's trigger
+// broadcasts each) and prints p50/p95/max from the moment COMMIT is sent to the moment each
 // client's callback runs. It measures both delivery paths of the stand-in (NOTIFY trigger and
 // logical replication, see local/realtime/delivery.ts) and, as the baseline of the same run, a bare
 // NOTIFY round trip to a LISTENing postgres.js connection. Prints, never asserts.
@@ -24,7 +24,6 @@ import { resolveSettings, type DeliveryMode } from '../local/realtime/settings.t
 const SUBSCRIBERS = 20;
 const MESSAGES = 100;
 const WARMUP = 10;
-const TOPIC_PREFIX = 'bench-realtime:';
 
 /** The statement that broadcasts; it runs inside the transaction whose COMMIT starts the clock. */
 export interface BenchStatement {
@@ -36,14 +35,19 @@ export interface BenchStatement {
   seqOf(payload: Record<string, unknown>): number | undefined;
 }
 
-export const REALTIME_SEND: BenchStatement = {
-  label: "select realtime.send(jsonb_build_object('seq', n), 'bench', topic, true)",
-  event: 'bench',
-  run: (tx, seq, topic) => tx`select realtime.send(jsonb_build_object('seq', ${seq}::int), 'bench', ${topic}, true)`,
-  seqOf: (payload) => (typeof payload.seq === 'number' ? payload.seq : undefined),
+/** A change of a brand DNA, as a teammate makes it: the project's trigger broadcasts it. */
+export const BRAND_DNA_UPDATE: BenchStatement = {
+  label: 'update public.brand_dna set name = …, energy = … where id = … (the brand_dna_broadcast trigger sends to brand_dna:<id>)',
+  event: 'UPDATE',
+  run: (tx, seq, topic) =>
+    tx`update public.brand_dna set name = ${`Bench ${seq}`}, energy = ${(seq % 100) / 100} where id = ${topic.slice('brand_dna:'.length)}`,
+  seqOf: (payload) => {
+    const name = (payload.record as { name?: unknown } | null)?.name;
+    return typeof name === 'string' && name.startsWith('Bench ') ? Number(name.slice('Bench '.length)) : undefined;
+  },
 };
 
-const STATEMENT: BenchStatement = REALTIME_SEND;
+const STATEMENT: BenchStatement = BRAND_DNA_UPDATE;
 
 interface Summary {
   p50: number;
@@ -62,26 +66,29 @@ function format(s: Summary): string {
   return `p50 ${s.p50.toFixed(2)} ms  p95 ${s.p95.toFixed(2)} ms  max ${s.max.toFixed(2)} ms  (n=${s.n})`;
 }
 
-async function prepareDatabase(dbUrl: string): Promise<string[]> {
+/** 20 users, all members of one workspace with one brand DNA per delivery path. */
+async function prepareDatabase(dbUrl: string, paths: number): Promise<{ userIds: string[]; topics: string[] }> {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   try {
-    // Policies for the benchmark's own topic prefix only.
-    await sql.unsafe(`
-      drop policy if exists "bench: read" on realtime.messages;
-      drop policy if exists "bench: write" on realtime.messages;
-      create policy "bench: read" on realtime.messages for select to authenticated
-        using (realtime.topic() like 'bench-realtime:%' and extension = 'broadcast');
-      create policy "bench: write" on realtime.messages for insert to authenticated
-        with check (realtime.topic() like 'bench-realtime:%' and extension = 'broadcast');
-    `);
-    const ids = Array.from({ length: SUBSCRIBERS }, () => randomUUID());
-    for (const id of ids) {
+    const userIds = Array.from({ length: SUBSCRIBERS }, () => randomUUID());
+    for (const id of userIds) {
       await sql`
         insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
         values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${`bench-${id}@example.test`},
                 '{"provider":"email","providers":["email"]}', '{}', now(), now())`;
     }
-    return ids;
+    const [workspace] = await sql<{ id: string }[]>`insert into public.workspaces (name) values ('Realtime bench') returning id`;
+    for (const [i, id] of userIds.entries()) {
+      await sql`insert into public.workspace_members (workspace_id, user_id, role) values (${workspace!.id}, ${id}, ${i === 0 ? 'owner' : 'editor'})`;
+    }
+    const topics: string[] = [];
+    for (let i = 0; i < paths; i++) {
+      const [brand] = await sql<{ id: string }[]>`
+        insert into public.brand_dna (workspace_id, slug, name, density, warmth, playfulness, sophistication, energy)
+        values (${workspace!.id}, ${`bench-${i}`}, ${`Bench path ${i}`}, 0.5, 0.5, 0.5, 0.5, 0.5) returning id`;
+      topics.push(`brand_dna:${brand!.id}`);
+    }
+    return { userIds, topics };
   } finally {
     await sql.end();
   }
@@ -252,7 +259,7 @@ async function startSideRealtime(stack: Stack, keys: KeyRing, delivery: Delivery
 }
 
 export async function bench(): Promise<void> {
-  console.log(`Realtime: ${SUBSCRIBERS} supabase-js subscribers on one private topic, ${MESSAGES} committed broadcasts per path`);
+  console.log(`Realtime: ${SUBSCRIBERS} supabase-js subscribers on one private brand_dna:<id> topic, ${MESSAGES} committed updates per path`);
   console.log(`statement: ${STATEMENT.label}`);
   const stack = await startStack({ ephemeral: true, functions: false });
   const stackMode = resolveSettings().delivery;
@@ -261,14 +268,14 @@ export async function bench(): Promise<void> {
   const subscriberSets: Subscribers[] = [];
   try {
     const keys = await createKeyRing(stack.config);
-    const userIds = await prepareDatabase(stack.dbUrl);
+    const { userIds, topics } = await prepareDatabase(stack.dbUrl, 2);
     const tokens = await Promise.all(userIds.map((id) => userToken(keys, id, `${stack.url}/auth/v1`)));
     side = await startSideRealtime(stack, keys, otherMode);
 
     const paths = [
       // One topic per path, so that each commit is delivered by one path only.
-      { result: emptyResult(stackMode), subscribers: await subscribe(stack.url, stack.config.publishableKey, tokens, `${TOPIC_PREFIX}${stackMode}`) },
-      { result: emptyResult(otherMode), subscribers: await subscribe(side.url, stack.config.publishableKey, tokens, `${TOPIC_PREFIX}${otherMode}`) },
+      { result: emptyResult(stackMode), subscribers: await subscribe(stack.url, stack.config.publishableKey, tokens, topics[0]!) },
+      { result: emptyResult(otherMode), subscribers: await subscribe(side.url, stack.config.publishableKey, tokens, topics[1]!) },
     ];
     subscriberSets.push(...paths.map((path) => path.subscribers));
     // Alternate the paths in rounds so that disk-flush noise (COMMIT waits for fsync) hits both alike.
