@@ -36,7 +36,7 @@ import { etagOf, ifMatchRevisions } from '../../_shared/http.ts';
 import { problem } from '../../_shared/problems.ts';
 import { explainBrandDnaMiss, requireWorkspaceRole } from '../access.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { json, noContent, route, type RouteSpec } from '../registry.ts';
+import { json, noContent, route, type HandlerContext, type RouteSpec } from '../registry.ts';
 import { PRESET_COLUMNS } from './presets.ts';
 
 const TAG = 'Brand DNA';
@@ -98,6 +98,17 @@ function etagHeaderRevisions(request: Request) {
 
 const revisionFilter = (tx: Tx, revisions: ReturnType<typeof ifMatchRevisions>) =>
   Array.isArray(revisions) ? tx`and revision = any(${revisions}::int[])` : tx``;
+
+/** PUT and PATCH: change the columns of `write` (only if the revision matches If-Match, when sent). */
+async function updateBrandDna(db: HandlerContext<unknown, unknown, unknown>['db'], id: string, write: BrandDnaWrite, request: Request): Promise<BrandDnaRow> {
+  const revisions = etagHeaderRevisions(request);
+  const columns = brandDnaToColumns(write) as Record<string, unknown>;
+  return db(async (tx) => {
+    const [updated] = await tx<BrandDnaRow[]>`
+      update public.brand_dna set ${tx(columns)} where id = ${id} ${revisionFilter(tx, revisions)} returning *`;
+    return updated ?? explainBrandDnaMiss(tx, id, revisions, 'change brand DNA', 'editor');
+  });
+}
 
 const ListCursor = z.strictObject({ t: z.string().regex(/^-?\d{1,20}$/), i: IdSchema });
 const VersionCursor = z.strictObject({ n: z.int().min(1).max(2147483647) });
@@ -222,14 +233,7 @@ export const brandDnaRoutes: RouteSpec[] = [
     responses: { 200: { description: 'The brand DNA after the change.', schema: BrandDnaSchema, headers: ['ETag'] } },
     problems: [403, 409],
     async handler({ params, body, request, db }) {
-      const revisions = etagHeaderRevisions(request);
-      const columns = brandDnaToColumns({ ...body, description: body.description ?? null }) as Record<string, unknown>;
-      const row = await db(async (tx) => {
-        const [updated] = await tx<BrandDnaRow[]>`
-          update public.brand_dna set ${tx(columns)} where id = ${params.id} ${revisionFilter(tx, revisions)} returning *`;
-        return updated ?? explainBrandDnaMiss(tx, params.id, revisions, 'change brand DNA', 'editor');
-      });
-      return brandDnaResponse(row);
+      return brandDnaResponse(await updateBrandDna(db, params.id, { ...body, description: body.description ?? null }, request));
     },
   }),
   route({
@@ -246,14 +250,7 @@ export const brandDnaRoutes: RouteSpec[] = [
     responses: { 200: { description: 'The brand DNA after the change.', schema: BrandDnaSchema, headers: ['ETag'] } },
     problems: [403, 409],
     async handler({ params, body, request, db }) {
-      const revisions = etagHeaderRevisions(request);
-      const columns = brandDnaToColumns(body) as Record<string, unknown>;
-      const row = await db(async (tx) => {
-        const [updated] = await tx<BrandDnaRow[]>`
-          update public.brand_dna set ${tx(columns)} where id = ${params.id} ${revisionFilter(tx, revisions)} returning *`;
-        return updated ?? explainBrandDnaMiss(tx, params.id, revisions, 'change brand DNA', 'editor');
-      });
-      return brandDnaResponse(row);
+      return brandDnaResponse(await updateBrandDna(db, params.id, body, request));
     },
   }),
   route({
