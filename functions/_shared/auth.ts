@@ -18,6 +18,11 @@ export interface Caller {
   isAdmin: boolean;
 }
 
+/** The token of an `Authorization: Bearer <token>` header; null when the header has another form. */
+export function bearerToken(authorization: string): string | null {
+  return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization)?.[1] ?? null;
+}
+
 export const ANON: Caller = Object.freeze({ role: 'anon', userId: null, claims: { role: 'anon' }, isAdmin: false }) as Caller;
 
 const ROLES = new Set<string>(['anon', 'authenticated', 'service_role']);
@@ -102,9 +107,8 @@ export function createAuthenticator(config: FunctionConfig): Authenticator {
   return {
     async identify(authorization) {
       if (authorization === null || authorization === undefined) return ANON;
-      const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
-      if (!match) throw problem.invalidToken('The Authorization header must be `Bearer <token>`.');
-      const token = match[1]!;
+      const token = bearerToken(authorization);
+      if (!token) throw problem.invalidToken('The Authorization header must be `Bearer <token>`.');
       if (publishable.has(token)) return ANON;
       if (secretKeys.has(token)) return { role: 'service_role', userId: null, claims: { role: 'service_role' }, isAdmin: false };
       if (token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) throw problem.invalidToken('The token is not a JWT.');

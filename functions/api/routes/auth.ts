@@ -13,6 +13,7 @@ import {
   type AuthSessionJson,
   type AuthUserJson,
 } from '../../../sdk/src/contract.ts';
+import { bearerToken } from '../../_shared/auth.ts';
 import { ApiError } from '../../_shared/problems.ts';
 import { json, noContent, route, type RouteSpec, type Services } from '../registry.ts';
 
@@ -138,8 +139,9 @@ export const authRoutes: RouteSpec[] = [
     responses: { 204: { description: 'Signed out.' } },
     problems: [403, 502],
     async handler({ query, request, services }) {
-      const token = /^Bearer\s+(\S+)/i.exec(request.headers.get('Authorization') ?? '')?.[1];
-      await callAuth(services, { path: `/logout?scope=${query.scope ?? 'global'}`, token: token! });
+      // auth: 'user' means the header held a verified bearer token.
+      const token = bearerToken(request.headers.get('Authorization')!)!;
+      await callAuth(services, { path: `/logout?scope=${query.scope ?? 'global'}`, token });
       return noContent();
     },
   }),
