@@ -1,6 +1,7 @@
 -- Policy matrix for profiles and workspaces: anon, a non-member, viewer, editor, owner, a platform
--- admin (not a member) and the service role × select / insert / update / delete. Denied writes are
--- either a 42501 error or zero rows touched, and the row is checked afterwards.
+-- admin (not a member) and the service role × select / insert / update / delete. A statement the
+-- role has no privilege for fails with 42501 (anon has none on these tables); a privileged one that
+-- the policies deny touches zero rows, and the row is checked afterwards.
 begin;
 select plan(56);
 
@@ -15,7 +16,7 @@ select tests.create_user('admin@test.local', '{"role": "admin"}') as admin \gset
 
 -- SELECT
 select tests.authenticate_as_anon();
-select is((select count(*) from public.profiles), 0::bigint, 'anon reads no profiles');
+select throws_ok('select count(*) from public.profiles', '42501', null, 'anon may not read profiles at all');
 
 select tests.authenticate_as(:'outsider');
 select results_eq('select id from public.profiles', array[:'outsider'::uuid], 'a user without a workspace reads only their own profile');
@@ -56,7 +57,7 @@ select tests.authenticate_as(:'admin');
 select is(tests.affected_rows(format($$update public.profiles set display_name = 'Hacked' where id = %L$$, :'outsider')), 0::bigint,
   'a platform admin cannot edit other people''s profiles');
 select tests.authenticate_as_anon();
-select is(tests.affected_rows($$update public.profiles set display_name = 'Hacked'$$), 0::bigint, 'anon edits no profile');
+select throws_ok($$update public.profiles set display_name = 'Hacked'$$, '42501', null, 'anon may not edit profiles');
 select tests.clear_authentication();
 select is((select display_name from public.profiles where id = :'outsider'), 'Outsider O.', 'the own rename took effect');
 select is((select count(*) from public.profiles where display_name = 'Hacked'), 0::bigint, 'no denied rename took effect');
@@ -66,10 +67,10 @@ select is(tests.affected_rows(format($$update public.profiles set avatar_url = '
 
 -- DELETE (profiles go with their auth user)
 select tests.authenticate_as(:'outsider');
-select is(tests.affected_rows(format($$delete from public.profiles where id = %L$$, :'outsider')), 0::bigint,
+select throws_ok(format($$delete from public.profiles where id = %L$$, :'outsider'), '42501', null,
   'a user cannot delete their profile (deleting the account does)');
 select tests.authenticate_as_anon();
-select is(tests.affected_rows($$delete from public.profiles$$), 0::bigint, 'anon deletes no profile');
+select throws_ok($$delete from public.profiles$$, '42501', null, 'anon may not delete profiles');
 select tests.clear_authentication();
 select is((select count(*) from public.profiles where id = :'outsider'), 1::bigint, 'the profile is still there');
 select tests.authenticate_as_service_role();
@@ -84,7 +85,7 @@ select lives_ok(format($$insert into public.profiles (id, display_name) values (
 
 -- SELECT
 select tests.authenticate_as_anon();
-select is((select count(*) from public.workspaces), 0::bigint, 'anon reads no workspaces');
+select throws_ok('select count(*) from public.workspaces', '42501', null, 'anon may not read workspaces at all');
 select tests.authenticate_as(:'outsider');
 select is((select count(*) from public.workspaces), 0::bigint, 'a non-member reads no workspaces');
 select tests.authenticate_as(:'admin');
@@ -136,7 +137,7 @@ select tests.authenticate_as(:'b_owner_id');
 select is(tests.affected_rows(format($$update public.workspaces set name = 'Renamed' where id = %L$$, :'a_workspace_id')), 0::bigint,
   'the owner of another workspace cannot rename it');
 select tests.authenticate_as_anon();
-select is(tests.affected_rows($$update public.workspaces set name = 'Renamed'$$), 0::bigint, 'anon renames nothing');
+select throws_ok($$update public.workspaces set name = 'Renamed'$$, '42501', null, 'anon may not rename workspaces');
 select tests.clear_authentication();
 select is((select name from public.workspaces where id = :'a_workspace_id'), 'Team a', 'the workspace kept its name');
 
@@ -168,7 +169,7 @@ select tests.authenticate_as(:'admin');
 select is(tests.affected_rows(format($$delete from public.workspaces where id = %L$$, :'a_workspace_id')), 0::bigint,
   'a platform admin cannot delete the workspace');
 select tests.authenticate_as_anon();
-select is(tests.affected_rows($$delete from public.workspaces$$), 0::bigint, 'anon deletes no workspace');
+select throws_ok($$delete from public.workspaces$$, '42501', null, 'anon may not delete workspaces');
 select tests.clear_authentication();
 select is((select count(*) from public.workspaces where id = :'a_workspace_id'), 1::bigint, 'the workspace survived every denied delete');
 

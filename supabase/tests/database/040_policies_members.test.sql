@@ -1,4 +1,5 @@
--- workspace_members: the policy matrix, add_workspace_member(), and the last-owner guard.
+-- workspace_members: the policy matrix, add_workspace_member(), and the last-owner guard. anon has
+-- no privilege on the table (42501); denials by policy touch zero rows.
 begin;
 select plan(59);
 
@@ -12,7 +13,7 @@ select tests.create_user('admin@test.local', '{"role": "admin"}') as admin \gset
 -- SELECT
 -- =============================================================================================
 select tests.authenticate_as_anon();
-select is((select count(*) from public.workspace_members), 0::bigint, 'anon reads no memberships');
+select throws_ok('select count(*) from public.workspace_members', '42501', null, 'anon may not read memberships at all');
 select tests.authenticate_as(:'outsider');
 select is((select count(*) from public.workspace_members), 0::bigint, 'a non-member reads no memberships');
 select tests.authenticate_as(:'admin');
@@ -102,7 +103,7 @@ select tests.authenticate_as(:'b_owner_id');
 select is(tests.affected_rows(format($$update public.workspace_members set role = 'viewer' where workspace_id = %L$$, :'a_workspace_id')),
   0::bigint, 'the owner of another workspace changes no roles here');
 select tests.authenticate_as_anon();
-select is(tests.affected_rows($$update public.workspace_members set role = 'owner'$$), 0::bigint, 'anon changes no roles');
+select throws_ok($$update public.workspace_members set role = 'owner'$$, '42501', null, 'anon may not change roles');
 select tests.clear_authentication();
 select set_eq(format('select user_id, role::text from public.workspace_members where workspace_id = %L', :'a_workspace_id'),
   format($$values (%L::uuid, 'owner'), (%L::uuid, 'editor'), (%L::uuid, 'viewer'), (%L::uuid, 'viewer'), (%L::uuid, 'editor')$$,
@@ -112,10 +113,12 @@ select set_eq(format('select user_id, role::text from public.workspace_members w
 select tests.authenticate_as(:'a_owner_id');
 select is(tests.affected_rows(format($$update public.workspace_members set role = 'editor' where workspace_id = %L and user_id = %L$$, :'a_workspace_id', :'a_viewer_id')),
   1::bigint, 'the owner promotes a viewer');
+-- Users may only update the role column; the trigger also stops trusted callers.
 select throws_ok(format($$update public.workspace_members set user_id = %L where workspace_id = %L and user_id = %L$$, :'admin', :'a_workspace_id', :'a_viewer_id'),
-  'TK003', null, 'a membership cannot be handed to another user');
+  '42501', null, 'a membership cannot be handed to another user');
+select tests.authenticate_as_service_role();
 select throws_ok(format($$update public.workspace_members set workspace_id = %L where workspace_id = %L and user_id = %L$$, :'b_workspace_id', :'a_workspace_id', :'a_viewer_id'),
-  'TK003', null, 'a membership cannot be moved into another workspace either');
+  'TK003', null, 'a membership cannot be moved into another workspace, not even by the service role');
 select tests.clear_authentication();
 select is((select role::text from public.workspace_members where workspace_id = :'a_workspace_id' and user_id = :'a_viewer_id'), 'editor',
   'the promotion took effect');
@@ -136,7 +139,7 @@ select tests.authenticate_as(:'b_owner_id');
 select is(tests.affected_rows(format($$delete from public.workspace_members where workspace_id = %L$$, :'a_workspace_id')),
   0::bigint, 'the owner of another workspace removes nobody here');
 select tests.authenticate_as_anon();
-select is(tests.affected_rows($$delete from public.workspace_members$$), 0::bigint, 'anon removes nobody');
+select throws_ok($$delete from public.workspace_members$$, '42501', null, 'anon may not remove members');
 select tests.clear_authentication();
 select is((select count(*) from public.workspace_members where workspace_id = :'a_workspace_id'), 5::bigint, 'nobody was removed');
 

@@ -1,5 +1,6 @@
 -- Policy matrix for brand_dna and brand_dna_versions: viewers read, editors write, owners also
--- delete; history is read-only for everyone but the service role.
+-- delete; history is read-only for everyone but the service role. anon has no privilege on either
+-- table and users none to write history (42501); denials by policy touch zero rows.
 begin;
 select plan(59);
 
@@ -19,7 +20,7 @@ values (:'b_workspace_id', 'bravo', 'Bravo', .1, .2, .3, .4, .5) returning id as
 -- brand_dna: SELECT
 -- =============================================================================================
 select tests.authenticate_as_anon();
-select is((select count(*) from public.brand_dna), 0::bigint, 'anon reads no brand DNA');
+select throws_ok('select count(*) from public.brand_dna', '42501', null, 'anon may not read brand DNA at all');
 select tests.authenticate_as(:'outsider');
 select is((select count(*) from public.brand_dna), 0::bigint, 'a non-member reads no brand DNA');
 select tests.authenticate_as(:'admin');
@@ -77,7 +78,7 @@ select is(tests.affected_rows(format(:'rename', 'By admin', :'bd_a')), 0::bigint
 select tests.authenticate_as(:'b_owner_id');
 select is(tests.affected_rows(format(:'rename', 'By B', :'bd_a')), 0::bigint, 'the owner of another workspace cannot change it');
 select tests.authenticate_as_anon();
-select is(tests.affected_rows($$update public.brand_dna set name = 'By anon'$$), 0::bigint, 'anon changes nothing');
+select throws_ok($$update public.brand_dna set name = 'By anon'$$, '42501', null, 'anon may not change brand DNA');
 select tests.clear_authentication();
 select results_eq(format('select name, revision from public.brand_dna where id = %L', :'bd_a'), $$values ('Acme', 1)$$,
   'the brand DNA is unchanged after the denied updates (no new revision either)');
@@ -98,7 +99,7 @@ select is(tests.affected_rows(format(:'rename', 'Bravo by service', :'bd_b')), 1
 -- brand_dna_versions
 -- =============================================================================================
 select tests.authenticate_as_anon();
-select is((select count(*) from public.brand_dna_versions), 0::bigint, 'anon reads no history');
+select throws_ok('select count(*) from public.brand_dna_versions', '42501', null, 'anon may not read history');
 select tests.authenticate_as(:'outsider');
 select is((select count(*) from public.brand_dna_versions), 0::bigint, 'a non-member reads no history');
 select tests.authenticate_as(:'admin');
@@ -119,15 +120,15 @@ select tests.authenticate_as_anon();
 select throws_ok(format(:'new_version', :'bd_a', 99, :'a_workspace_id'), '42501', null, 'anon cannot write history');
 
 select tests.authenticate_as(:'a_owner_id');
-select is(tests.affected_rows(format($$update public.brand_dna_versions set name = 'Rewritten' where brand_dna_id = %L$$, :'bd_a')), 0::bigint,
+select throws_ok(format($$update public.brand_dna_versions set name = 'Rewritten' where brand_dna_id = %L$$, :'bd_a'), '42501', null,
   'an owner cannot rewrite history');
-select is(tests.affected_rows(format($$delete from public.brand_dna_versions where brand_dna_id = %L$$, :'bd_a')), 0::bigint,
+select throws_ok(format($$delete from public.brand_dna_versions where brand_dna_id = %L$$, :'bd_a'), '42501', null,
   'an owner cannot delete history');
 select tests.authenticate_as(:'a_editor_id');
-select is(tests.affected_rows(format($$update public.brand_dna_versions set density = 0 where brand_dna_id = %L$$, :'bd_a')), 0::bigint,
+select throws_ok(format($$update public.brand_dna_versions set density = 0 where brand_dna_id = %L$$, :'bd_a'), '42501', null,
   'an editor cannot rewrite history');
 select tests.authenticate_as_anon();
-select is(tests.affected_rows($$delete from public.brand_dna_versions$$), 0::bigint, 'anon cannot delete history');
+select throws_ok($$delete from public.brand_dna_versions$$, '42501', null, 'anon cannot delete history');
 select tests.clear_authentication();
 select results_eq(format('select version_number, name from public.brand_dna_versions where brand_dna_id = %L order by 1', :'bd_a'),
   $$values (1, 'Acme'), (2, 'Acme by editor'), (3, 'Acme by owner')$$, 'the history is intact');
@@ -163,7 +164,7 @@ select is(tests.affected_rows(format(:'drop', :'bd_a')), 0::bigint, 'a platform 
 select tests.authenticate_as(:'b_owner_id');
 select is(tests.affected_rows(format(:'drop', :'bd_a')), 0::bigint, 'the owner of another workspace cannot delete it');
 select tests.authenticate_as_anon();
-select is(tests.affected_rows('delete from public.brand_dna'), 0::bigint, 'anon deletes nothing');
+select throws_ok('delete from public.brand_dna', '42501', null, 'anon may not delete brand DNA');
 select tests.clear_authentication();
 select is((select count(*) from public.brand_dna where id = :'bd_a'), 1::bigint, 'the brand DNA survived every denied delete');
 

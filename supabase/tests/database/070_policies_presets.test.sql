@@ -1,5 +1,5 @@
 -- Policy matrix for presets: built-in (everyone reads, admins manage), personal (their owner) and
--- workspace presets (members read, editors manage).
+-- workspace presets (members read, editors manage). anon may only read (writes fail with 42501).
 begin;
 select plan(61);
 
@@ -95,7 +95,7 @@ select is(tests.affected_rows(format(:'touch', 'by owner', :'builtin')), 0::bigi
 select tests.authenticate_as(:'outsider');
 select is(tests.affected_rows(format(:'touch', 'by outsider', :'builtin')), 0::bigint, 'a user cannot edit built-in presets');
 select tests.authenticate_as_anon();
-select is(tests.affected_rows(format(:'touch', 'by anon', :'builtin')), 0::bigint, 'anon cannot edit built-in presets');
+select throws_ok(format(:'touch', 'by anon', :'builtin'), '42501', null, 'anon cannot edit built-in presets');
 select tests.clear_authentication();
 select isnt((select description from public.presets where id = :'builtin'), 'by anon', 'the built-in preset is unchanged');
 select tests.authenticate_as(:'admin');
@@ -145,7 +145,7 @@ select tests.authenticate_as(:'a_owner_id');
 select is(tests.affected_rows(format(:'drop', :'builtin')), 0::bigint, 'a workspace owner cannot delete built-in presets');
 select is(tests.affected_rows(format(:'drop', :'personal')), 0::bigint, 'an owner cannot delete a member''s personal preset');
 select tests.authenticate_as_anon();
-select is(tests.affected_rows('delete from public.presets'), 0::bigint, 'anon deletes no preset');
+select throws_ok('delete from public.presets', '42501', null, 'anon may not delete presets');
 select tests.authenticate_as(:'a_viewer_id');
 select is(tests.affected_rows(format(:'drop', :'team')), 0::bigint, 'a viewer cannot delete workspace presets');
 select tests.authenticate_as(:'outsider');
