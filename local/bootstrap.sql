@@ -1,17 +1,18 @@
--- Platform bootstrap for the Docker-less local stack.
+-- Platform bootstrap for the Docker-less local stack: what a new hosted Supabase project has before
+-- the project's own migrations run, as strict as hosted (docs/PLATFORM.md, "The local database").
+-- It stands in for the Supabase Postgres image's init scripts and for the tables and functions that
+-- Supabase Auth and Supabase Realtime create when they first connect.
 --
--- Creates what the Supabase Postgres image, Supabase Auth (GoTrue) and Supabase Realtime would have
--- created in a fresh project and what this project relies on: the API roles, the `auth`,
--- `extensions` and `realtime` schemas with their tables and helper functions, and Supabase's
--- default grants. Written from ../shared/reference/supabase-platform-contract.md (A.8, B.7, B.8).
---
--- Idempotent: every statement checks before it creates. The harness skips this file altogether when
--- the target already is a Supabase database (it has `auth.schema_migrations`, which GoTrue creates).
+-- Run by `supabase_admin`, the cluster's superuser, never by `postgres`. Idempotent: every start
+-- runs it again and it converges. The harness skips it on a real Supabase database (one that has
+-- `auth.schema_migrations`, which Supabase Auth creates).
 
 set client_min_messages = warning;
 
 -- ---------------------------------------------------------------------------------------------
--- Roles (supabase/postgres init scripts)
+-- Roles. `postgres` is what the CLI, migrations, the SQL editor and the API function log in as:
+-- no superuser, but BYPASSRLS, CREATEROLE and CREATEDB. The API roles inherit; `authenticator`
+-- (PostgREST's login) does not. The services log in as their own admin roles.
 -- ---------------------------------------------------------------------------------------------
 do $$
 declare
@@ -19,58 +20,81 @@ declare
 begin
   for r in
     select * from (values
-      ('anon',                    'nologin noinherit'),
-      ('authenticated',           'nologin noinherit'),
-      ('service_role',            'nologin noinherit bypassrls'),
-      ('authenticator',           'login noinherit'),
-      ('supabase_admin',          'login superuser createdb createrole replication bypassrls'),
-      ('supabase_auth_admin',     'login noinherit createrole'),
-      ('supabase_realtime_admin', 'nologin noinherit')
+      ('postgres',                'login nosuperuser createdb createrole replication bypassrls password ''postgres'''),
+      ('anon',                    'nologin inherit nobypassrls'),
+      ('authenticated',           'nologin inherit nobypassrls'),
+      ('service_role',            'nologin inherit bypassrls'),
+      ('authenticator',           'login noinherit nosuperuser'),
+      ('supabase_auth_admin',     'login noinherit nocreaterole password ''postgres'''),
+      ('supabase_realtime_admin', 'nologin noinherit noreplication')
     ) as t(name, options)
   loop
     if not exists (select 1 from pg_roles where rolname = r.name) then
-      execute format('create role %I %s', r.name, r.options);
+      execute format('create role %I', r.name);
     end if;
+    execute format('alter role %I %s', r.name, r.options);
   end loop;
 end
 $$;
 
--- The roles PostgREST (and our API function) switch into, reachable from the login roles.
 grant anon, authenticated, service_role to authenticator;
-grant anon, authenticated, service_role to postgres;
-grant supabase_auth_admin, supabase_realtime_admin to postgres;
+grant anon, authenticated, service_role to postgres with admin option;
+grant pg_read_all_data, pg_signal_backend, pg_monitor to postgres;
 
 alter role anon set statement_timeout = '3s';
 alter role authenticated set statement_timeout = '8s';
+alter role authenticator set statement_timeout = '8s';
+alter role authenticator set lock_timeout = '8s';
+alter role postgres set search_path = "$user", public, extensions;
+
+-- The project database belongs to postgres, so the `public` schema (owned by pg_database_owner)
+-- does too; Supabase Auth may create schemas of its own.
+alter database postgres owner to postgres;
+grant create on database postgres to supabase_auth_admin;
+
+-- Postgres Changes' publication: empty, owned by postgres (tables are added by the project).
+do $$
+begin
+  if not exists (select 1 from pg_publication where pubname = 'supabase_realtime') then
+    create publication supabase_realtime;
+  end if;
+end
+$$;
+alter publication supabase_realtime owner to postgres;
 
 -- ---------------------------------------------------------------------------------------------
--- Schemas and extensions
+-- extensions: only what every Supabase project has preinstalled. Anything else (pg_trgm, cube…)
+-- is the project's own `create extension`, which must be in its migrations.
 -- ---------------------------------------------------------------------------------------------
-create schema if not exists extensions;
-create schema if not exists auth authorization supabase_auth_admin;
-create schema if not exists realtime authorization supabase_realtime_admin;
-
-create extension if not exists pgcrypto with schema extensions;
-create extension if not exists pg_trgm with schema extensions;
+create schema if not exists extensions authorization postgres;
 create extension if not exists "uuid-ossp" with schema extensions;
+create extension if not exists pgcrypto with schema extensions;
+create extension if not exists pg_stat_statements with schema extensions;
+grant usage on schema extensions to anon, authenticated, service_role;
+grant all on all tables in schema extensions to postgres with grant option;
+grant all on all routines in schema extensions to postgres with grant option;
+grant all on all sequences in schema extensions to postgres with grant option;
+-- For objects that `create extension` makes as the bootstrap superuser later on.
+alter default privileges in schema extensions grant all on tables to postgres with grant option;
+alter default privileges in schema extensions grant all on routines to postgres with grant option;
+alter default privileges in schema extensions grant all on sequences to postgres with grant option;
 
-grant usage on schema public to postgres, anon, authenticated, service_role;
-grant usage on schema extensions to postgres, anon, authenticated, service_role;
+grant usage on schema public to anon, authenticated, service_role;
+-- No default privileges for the API roles anywhere: every table, view, sequence and function the
+-- project gives them is granted by its migrations (`[api] auto_expose_new_tables = false`).
+
+-- ---------------------------------------------------------------------------------------------
+-- auth: schema of supabase_admin, tables of supabase_auth_admin (Supabase Auth logs in as it).
+-- postgres may only use the schema; it has every privilege on the tables (so it may read users,
+-- reference them and put triggers on them) but cannot create anything in the schema.
+-- ---------------------------------------------------------------------------------------------
+create schema if not exists auth authorization supabase_admin;
 grant usage on schema auth to postgres, anon, authenticated, service_role;
-grant usage on schema realtime to postgres, anon, authenticated, service_role;
-grant all on schema auth to supabase_auth_admin, postgres;
-grant all on schema realtime to supabase_realtime_admin, postgres;
+grant all on schema auth to supabase_auth_admin;
+alter default privileges for role supabase_auth_admin in schema auth grant all on tables to postgres;
+alter default privileges for role supabase_auth_admin in schema auth grant all on sequences to postgres;
+alter default privileges for role supabase_auth_admin in schema auth grant all on routines to postgres;
 
--- Supabase's default privileges: what `postgres` creates in public is reachable by the API roles,
--- and RLS decides the rows.
-alter default privileges in schema public grant all on tables to postgres, anon, authenticated, service_role;
-alter default privileges in schema public grant all on functions to postgres, anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to postgres, anon, authenticated, service_role;
-alter default privileges in schema extensions grant all on functions to postgres, anon, authenticated, service_role;
-
--- ---------------------------------------------------------------------------------------------
--- auth: the tables Supabase Auth owns (A.8) and the helpers RLS policies call
--- ---------------------------------------------------------------------------------------------
 do $$
 begin
   if not exists (select 1 from pg_type t join pg_namespace n on n.oid = t.typnamespace
@@ -79,6 +103,7 @@ begin
   end if;
 end
 $$;
+alter type auth.aal_level owner to supabase_auth_admin;
 
 create table if not exists auth.users (
   instance_id uuid,
@@ -187,6 +212,18 @@ alter table auth.sessions owner to supabase_auth_admin;
 alter table auth.refresh_tokens owner to supabase_auth_admin;
 alter table auth.mfa_amr_claims owner to supabase_auth_admin;
 
+-- Supabase Auth turns RLS on for all of its tables (with no policies: only it and BYPASSRLS roles
+-- see rows).
+alter table auth.users enable row level security;
+alter table auth.identities enable row level security;
+alter table auth.sessions enable row level security;
+alter table auth.refresh_tokens enable row level security;
+alter table auth.mfa_amr_claims enable row level security;
+
+grant all on all tables in schema auth to postgres;
+grant select on all tables in schema auth to postgres with grant option;
+grant all on all sequences in schema auth to postgres;
+
 create or replace function auth.uid() returns uuid
 language sql stable
 as $$
@@ -231,8 +268,18 @@ grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt()
   to postgres, anon, authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
--- realtime: broadcast messages and the functions that send them (B.7, B.8)
+-- realtime: schema of supabase_admin (Realtime logs in as it and keeps the partitions of
+-- realtime.messages itself), objects of supabase_realtime_admin. postgres may only use the schema.
 -- ---------------------------------------------------------------------------------------------
+create schema if not exists realtime authorization supabase_admin;
+grant usage on schema realtime to postgres with grant option;
+grant usage on schema realtime to anon, authenticated, service_role;
+grant all on schema realtime to supabase_realtime_admin;
+-- What Realtime (supabase_admin) creates here, such as the daily partitions, postgres may use.
+alter default privileges for role supabase_admin in schema realtime grant all on tables to postgres;
+alter default privileges for role supabase_admin in schema realtime grant all on sequences to postgres;
+alter default privileges for role supabase_admin in schema realtime grant all on routines to postgres;
+
 create table if not exists realtime.messages (
   topic text not null,
   extension text not null,
@@ -250,30 +297,8 @@ create index if not exists messages_inserted_at_topic_index
   on realtime.messages (inserted_at desc, topic) where extension = 'broadcast' and private is true;
 alter table realtime.messages owner to supabase_realtime_admin;
 alter table realtime.messages enable row level security;
-grant select, insert, update on realtime.messages to anon, authenticated, service_role;
-grant all on realtime.messages to postgres;
-
--- Realtime creates one partition a day, from yesterday to three days ahead; the local Realtime
--- stand-in calls this at start and every hour, as the real server does.
-create or replace function realtime.ensure_message_partitions() returns void
-language plpgsql
-as $$
-declare
-  day date;
-  name text;
-begin
-  for day in select generate_series(current_date - 1, current_date + 3, interval '1 day')::date loop
-    name := 'messages_' || to_char(day, 'YYYY_MM_DD');
-    if to_regclass('realtime.' || name) is null then
-      execute format(
-        'create table realtime.%I partition of realtime.messages for values from (%L) to (%L)',
-        name, day, day + 1);
-      execute format('alter table realtime.%I owner to supabase_realtime_admin', name);
-    end if;
-  end loop;
-end
-$$;
-select realtime.ensure_message_partitions();
+grant select, insert, update on realtime.messages to postgres, anon, authenticated, service_role;
+-- The partitions (one a day) are created by the Realtime service when it starts and every hour.
 
 create or replace function realtime.topic() returns text
 language sql stable
@@ -333,3 +358,141 @@ alter function realtime.broadcast_changes(text, text, text, text, text, record, 
 grant execute on function realtime.topic(), realtime.send(jsonb, text, text, boolean),
   realtime.broadcast_changes(text, text, text, text, text, record, record, text)
   to postgres, anon, authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- supautils, emulated. Hosted projects load the supautils extension, whose `policy_grants` and
+-- `drop_trigger_grants` settings let postgres run CREATE/ALTER/DROP/COMMENT ON POLICY and DROP
+-- TRIGGER on these platform tables it does not own: Postgres itself allows those statements to the
+-- table owner only. supautils runs exactly those statements as the superuser. Its C hook cannot be
+-- loaded here, so event triggers do the same with plain Postgres: just before such a statement by
+-- postgres, postgres is made a member of the tables' owner roles; right after it (or at rollback)
+-- the membership is gone again, and a statement that touched anything else than a policy or
+-- trigger of a listed table is refused. Everything else on these tables (ALTER TABLE, disabling
+-- RLS, dropping them) fails for postgres here as it does on hosted.
+-- ---------------------------------------------------------------------------------------------
+create schema if not exists supautils_emulation authorization supabase_admin;
+revoke all on schema supautils_emulation from public;
+comment on schema supautils_emulation is
+  'Local stack only: lets postgres manage policies and drop triggers on the platform tables hosted Supabase''s supautils extension lists (policy_grants, drop_trigger_grants). Not on hosted projects.';
+
+-- The tables hosted lists in both settings (storage's tables aside: no Storage here).
+create or replace function supautils_emulation.granted_tables() returns regclass[]
+language sql stable set search_path = ''
+as $$
+  select array_remove(array[
+    to_regclass('auth.audit_log_entries'), to_regclass('auth.identities'), to_regclass('auth.refresh_tokens'),
+    to_regclass('auth.sessions'), to_regclass('auth.users'), to_regclass('realtime.messages')], null)
+$$;
+
+-- Whom the statement runs as: an event trigger function runs as its definer, but the `role`
+-- setting still shows a SET ROLE of the session.
+create or replace function supautils_emulation.invoker() returns text
+language sql stable set search_path = ''
+as $$
+  select case when current_setting('role') = 'none' then session_user::text else current_setting('role') end
+$$;
+
+create or replace function supautils_emulation.lend_owner_roles() returns event_trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  owner_role text;
+  lent text[] := '{}';
+begin
+  if supautils_emulation.invoker() <> 'postgres' then
+    return;
+  end if;
+  for owner_role in
+    select distinct pg_get_userbyid(c.relowner) from pg_class c where c.oid = any (supautils_emulation.granted_tables())
+  loop
+    if not pg_has_role('postgres', owner_role, 'usage') then
+      execute format('grant %I to postgres', owner_role);
+      lent := lent || owner_role;
+    end if;
+  end loop;
+  perform set_config('supautils_emulation.lent', array_to_string(lent, ','), true);
+end
+$$;
+
+-- Refuses what supautils would not have allowed: a policy or trigger of another table that only
+-- the lent owner roles may touch, or a COMMENT on anything but a policy of such a table.
+create or replace function supautils_emulation.check_object(classid oid, objid oid, object_type text, table_oid oid)
+returns void
+language plpgsql stable set search_path = ''
+as $$
+declare
+  lent text[] := string_to_array(nullif(current_setting('supautils_emulation.lent', true), ''), ',');
+  owner_role text;
+begin
+  if lent is null then
+    return;
+  end if;
+  if object_type in ('policy', 'trigger') then
+    if table_oid = any (supautils_emulation.granted_tables()) then
+      return;
+    end if;
+    select pg_get_userbyid(c.relowner) into owner_role from pg_class c where c.oid = table_oid;
+  elsif classid = 'pg_catalog.pg_class'::regclass then
+    select pg_get_userbyid(c.relowner) into owner_role from pg_class c where c.oid = objid;
+  elsif classid = 'pg_catalog.pg_proc'::regclass then
+    select pg_get_userbyid(p.proowner) into owner_role from pg_proc p where p.oid = objid;
+  elsif classid = 'pg_catalog.pg_type'::regclass then
+    select pg_get_userbyid(t.typowner) into owner_role from pg_type t where t.oid = objid;
+  end if;
+  if owner_role = any (lent) then
+    raise exception 'permission denied: postgres may only manage policies and drop triggers of % (supautils)',
+      array_to_string(supautils_emulation.granted_tables()::text[], ', ')
+      using errcode = '42501';
+  end if;
+end
+$$;
+
+create or replace function supautils_emulation.check_dropped() returns event_trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  dropped record;
+begin
+  for dropped in select * from pg_event_trigger_dropped_objects() where object_type in ('policy', 'trigger') loop
+    perform supautils_emulation.check_object(dropped.classid, dropped.objid, dropped.object_type,
+      to_regclass(format('%I.%I', dropped.address_names[1], dropped.address_names[2])));
+  end loop;
+end
+$$;
+
+create or replace function supautils_emulation.return_owner_roles() returns event_trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  lent text := current_setting('supautils_emulation.lent', true);
+  command record;
+  owner_role text;
+begin
+  if coalesce(lent, '') = '' then
+    return;
+  end if;
+  for command in select * from pg_event_trigger_ddl_commands() loop
+    perform supautils_emulation.check_object(command.classid, command.objid, command.object_type,
+      case when command.object_type = 'policy' then (select p.polrelid from pg_policy p where p.oid = command.objid) end);
+  end loop;
+  foreach owner_role in array string_to_array(lent, ',') loop
+    execute format('revoke %I from postgres', owner_role);
+  end loop;
+  perform set_config('supautils_emulation.lent', '', true);
+end
+$$;
+
+revoke all on all functions in schema supautils_emulation from public;
+
+drop event trigger if exists supautils_emulation_lend;
+drop event trigger if exists supautils_emulation_check_dropped;
+drop event trigger if exists supautils_emulation_return;
+create event trigger supautils_emulation_lend on ddl_command_start
+  when tag in ('CREATE POLICY', 'ALTER POLICY', 'DROP POLICY', 'COMMENT', 'DROP TRIGGER')
+  execute function supautils_emulation.lend_owner_roles();
+create event trigger supautils_emulation_check_dropped on sql_drop
+  when tag in ('DROP POLICY', 'DROP TRIGGER')
+  execute function supautils_emulation.check_dropped();
+create event trigger supautils_emulation_return on ddl_command_end
+  when tag in ('CREATE POLICY', 'ALTER POLICY', 'DROP POLICY', 'COMMENT', 'DROP TRIGGER')
+  execute function supautils_emulation.return_owner_roles();

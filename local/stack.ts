@@ -11,6 +11,7 @@ import {
   freePort,
   pushMigrations,
   removeDir,
+  serviceDbUrls,
   startEmbeddedPostgres,
   StackError,
   type RunningDatabase,
@@ -91,9 +92,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const keys = await createKeyRing(config);
     const url = apiUrl(config);
-    const auth: AuthService = await step('auth', () => createAuthService({ config, dbUrl, keys }));
+    // Each service logs in as its own role, as on Supabase; the API function gets `postgres`.
+    const services = serviceDbUrls(dbUrl);
+    const auth: AuthService = await step('auth', () => createAuthService({ config, dbUrl: services.auth, keys }));
     stoppers.push(() => auth.close());
-    const realtime: RealtimeService = await step('realtime', () => createRealtimeService({ config, dbUrl, keys }));
+    const realtime: RealtimeService = await step('realtime', () => createRealtimeService({ config, dbUrl: services.realtime, keys }));
     stoppers.push(() => realtime.close());
 
     const functions: RunningFunction[] = [];

@@ -1,5 +1,6 @@
 // `npm run test:db`: boots a throw-away PostgreSQL 17, applies the bootstrap, migrations and seed
-// the way the local stack does, installs pgTAP, and runs pg_prove over supabase/tests/database.
+// the way the local stack does, installs pgTAP, and runs pg_prove over supabase/tests/database as
+// `postgres`, which is no superuser there, exactly as `supabase test db` does on a Supabase stack.
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,8 +13,11 @@ import {
   installPgTap,
   PGTAP_MISSING,
   pushMigrations,
+  roleUrl,
   startEmbeddedPostgres,
+  SUPERUSER,
 } from '../local/db.ts';
+import { maintainMessagePartitions } from '../local/realtime/store.ts';
 
 const testsDir = path.join(ROOT, 'supabase', 'tests', 'database');
 const files = (await readdir(testsDir)).filter((f) => f.endsWith('.test.sql')).sort();
@@ -32,9 +36,15 @@ let code: number;
 try {
   await bootstrapPlatform(db.url);
   await pushMigrations(db.url);
-  const sql = connect(db.url);
-  await sql`create extension if not exists pgtap with schema extensions`;
-  await sql.end();
+  // What the platform does for a Supabase project: pgTAP is installed by the superuser (hosted lets
+  // postgres create it through supautils), and Realtime keeps today's partition of realtime.messages.
+  const platform = connect(roleUrl(db.url, SUPERUSER));
+  try {
+    await platform`create extension if not exists pgtap with schema extensions`;
+    await maintainMessagePartitions(platform);
+  } finally {
+    await platform.end();
+  }
   code = await new Promise<number>((resolve, reject) => {
     const child = spawn(
       'pg_prove',

@@ -18,7 +18,7 @@ export interface RealtimeSettings {
   idleTimeoutMs: number;
   /** Longest wait before the stored token of a channel is re-checked (real server: 5 min). */
   confirmTokenIntervalMs: number;
-  /** How often `realtime.ensure_message_partitions()` runs (real server: hourly). */
+  /** How often the partitions of realtime.messages are created and dropped (real server: hourly). */
   partitionIntervalMs: number;
   delivery: DeliveryMode;
   /** Connections used for authorization checks, persistence and REST. */

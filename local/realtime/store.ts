@@ -51,18 +51,41 @@ export class MessageStore {
     }));
   }
 
-  /** Creates the partitions for yesterday..today+3 and drops those older than 72 hours (B.8). */
+  /**
+   * What the real server does at start and every hour, logged in as its admin role: one partition
+   * of realtime.messages per UTC day from yesterday to three days ahead, owned by
+   * supabase_realtime_admin, and partitions older than 72 hours dropped (docs/PLATFORM.md, "Realtime").
+   */
   async maintainPartitions(): Promise<void> {
-    await this.sql`select realtime.ensure_message_partitions()`;
-    const old = await this.sql<{ name: string }[]>`
-      select c.relname as name
-      from pg_inherits i
-      join pg_class c on c.oid = i.inhrelid
-      join pg_class p on p.oid = i.inhparent
-      join pg_namespace n on n.oid = p.relnamespace
-      where n.nspname = 'realtime' and p.relname = 'messages'
-        and c.relname ~ '^messages_[0-9]{4}_[0-9]{2}_[0-9]{2}$'
-        and to_date(substr(c.relname, 10), 'YYYY_MM_DD') < current_date - 3`;
-    for (const { name } of old) await this.sql.unsafe(`drop table if exists realtime."${name.replace(/"/g, '')}"`);
+    await maintainMessagePartitions(this.sql);
   }
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `messages_YYYY_MM_DD` and its range for the UTC day `offset` days from today. */
+function partitionOfDay(offset: number): { name: string; from: string; to: string } {
+  const day = (n: number) => new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS + n * DAY_MS).toISOString().slice(0, 10);
+  return { name: `messages_${day(offset).replaceAll('-', '_')}`, from: day(offset), to: day(offset + 1) };
+}
+
+/** Needs a role that may create tables in the realtime schema (Realtime's supabase_admin). */
+export async function maintainMessagePartitions(sql: postgres.Sql): Promise<void> {
+  for (let offset = -1; offset <= 3; offset++) {
+    const { name, from, to } = partitionOfDay(offset);
+    await sql.begin(async (tx) => {
+      // Two services starting at once may race on the same day: the lock makes the check reliable.
+      await tx`select pg_advisory_xact_lock(hashtext('realtime.messages partitions'))`;
+      await tx.unsafe(`create table if not exists realtime.${name} partition of realtime.messages for values from ('${from}') to ('${to}')`);
+      await tx.unsafe(`alter table realtime.${name} owner to supabase_realtime_admin`);
+    });
+  }
+  const old = await sql<{ name: string }[]>`
+    select c.relname as name
+    from pg_inherits i
+    join pg_class c on c.oid = i.inhrelid
+    where i.inhparent = 'realtime.messages'::regclass
+      and c.relname ~ '^messages_[0-9]{4}_[0-9]{2}_[0-9]{2}$'
+      and to_date(substr(c.relname, 10), 'YYYY_MM_DD') < ${partitionOfDay(-3).from}::date`;
+  for (const { name } of old) await sql.unsafe(`drop table if exists realtime."${name.replace(/"/g, '')}"`);
 }
