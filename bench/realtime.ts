@@ -17,7 +17,7 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { startStack, type Stack } from '../local/stack.ts';
 import { createKeyRing, passwordSessionClaims, type KeyRing } from '../local/jwt.ts';
 import { createGateway } from '../local/gateway.ts';
-import { freePort } from '../local/db.ts';
+import { freePort, serviceDbUrls } from '../local/db.ts';
 import { createRealtimeService, type RealtimeService } from '../local/realtime/index.ts';
 import { resolveSettings, type DeliveryMode } from '../local/realtime/settings.ts';
 
@@ -243,7 +243,7 @@ async function measureNotifyBaseline(dbUrl: string, withRow: boolean): Promise<n
 
 /** A second Realtime service on the same database with the other delivery path, behind its own gateway. */
 async function startSideRealtime(stack: Stack, keys: KeyRing, delivery: DeliveryMode): Promise<{ url: string; stop(): Promise<void> }> {
-  const realtime: RealtimeService = await createRealtimeService({ config: stack.config, dbUrl: stack.dbUrl, keys, settings: { delivery } });
+  const realtime: RealtimeService = await createRealtimeService({ config: stack.config, dbUrl: serviceDbUrls(stack.dbUrl).realtime, keys, settings: { delivery } });
   const port = await freePort();
   const gateway: Server = createGateway({ ...stack.config, apiPort: port }, keys, { realtime, functions: [] });
   await new Promise<void>((resolve) => gateway.listen(port, '127.0.0.1', () => resolve()));

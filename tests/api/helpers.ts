@@ -17,7 +17,7 @@ export type Json = any;
 export const API = stack.apiUrl;
 
 let sqlClient: postgres.Sql | undefined;
-/** A superuser connection to the test database (for set-up and for checking what changed). */
+/** A `postgres` connection to the test database (no superuser, as on Supabase), for set-up and for checking what changed. */
 export function db(): postgres.Sql {
   return (sqlClient ??= postgres(stack.dbUrl, { max: 2, onnotice: () => {} }));
 }

@@ -17,7 +17,7 @@ export const stack = inject('stack');
 const Transport = WebSocket as unknown as typeof globalThis.WebSocket;
 
 let adminSql: postgres.Sql | undefined;
-/** A superuser connection (`postgres`), as Studio or a migration would use. */
+/** A `postgres` connection (no superuser, as on Supabase), as Studio or a migration would use. */
 export function admin(): postgres.Sql {
   adminSql ??= postgres(stack.dbUrl, { max: 2, onnotice: () => {} });
   return adminSql;
@@ -331,7 +331,7 @@ export interface TunedRealtime {
  */
 export async function tunedRealtime(settings: Partial<RealtimeSettings> = {}): Promise<TunedRealtime> {
   if (stack.external) return { url: stack.url, close: async () => {} };
-  const [{ createRealtimeService }, { createGateway }, { freePort }] = await Promise.all([
+  const [{ createRealtimeService }, { createGateway }, { freePort, serviceDbUrls }] = await Promise.all([
     import('../../local/realtime/index.ts'),
     import('../../local/gateway.ts'),
     import('../../local/db.ts'),
@@ -340,7 +340,7 @@ export async function tunedRealtime(settings: Partial<RealtimeSettings> = {}): P
   const ring = await keys();
   const realtime = await createRealtimeService({
     config,
-    dbUrl: stack.dbUrl,
+    dbUrl: serviceDbUrls(stack.dbUrl).realtime,
     keys: ring,
     settings: { channelErrorBackoffMs: 20, connectErrorBackoffMs: 20, ...settings },
   });

@@ -275,9 +275,13 @@ describe.skipIf(stack.external)('stand-in housekeeping', () => {
 
   it('keeps partitions of realtime.messages from yesterday to three days ahead and drops those past 72 hours', async () => {
     const { admin } = await import('./helpers.ts');
-    await admin().unsafe(`
+    const { connect, serviceDbUrls } = await import('../../local/db.ts');
+    // Only Realtime's own role may create partitions (postgres has no CREATE on the schema).
+    const asRealtime = connect(serviceDbUrls(stack.dbUrl).realtime);
+    await asRealtime.unsafe(`
       create table if not exists realtime.messages_2001_01_01 partition of realtime.messages
         for values from ('2001-01-01') to ('2001-01-02')`);
+    await asRealtime.end();
     const fresh = await tunedRealtime(); // maintains partitions at start, then hourly
     try {
       const rows = await admin()<{ name: string }[]>`

@@ -37,7 +37,7 @@ create schema if not exists tests;
 comment on schema tests is 'pgTAP helpers of Tekton Studio (supabase/tests/database). Test databases only.';
 grant usage on schema tests to anon, authenticated, service_role;
 
--- Back to the session user (the superuser that runs the tests) with no JWT claims at all.
+-- Back to the session user (`postgres`, which runs the tests; no superuser) with no JWT claims at all.
 create or replace function tests.clear_authentication()
 returns void
 language plpgsql
