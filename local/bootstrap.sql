@@ -49,8 +49,12 @@ alter role postgres set search_path = "$user", public, extensions;
 
 -- The project database belongs to postgres, so the `public` schema (owned by pg_database_owner)
 -- does too; Supabase Auth may create schemas of its own.
-alter database postgres owner to postgres;
-grant create on database postgres to supabase_auth_admin;
+do $$
+begin
+  execute format('alter database %I owner to postgres', current_database());
+  execute format('grant create on database %I to supabase_auth_admin', current_database());
+end
+$$;
 
 -- Postgres Changes' publication: empty, owned by postgres (tables are added by the project).
 do $$

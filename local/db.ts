@@ -180,11 +180,11 @@ function supabaseBin(): string {
   return path.join(ROOT, 'node_modules', '.bin', 'supabase');
 }
 
-/** Runs the real Supabase CLI in the project folder and returns its output. */
-export async function runSupabaseCli(args: string[]): Promise<string> {
+/** Runs the real Supabase CLI in a project folder (this one by default) and returns its output. */
+export async function runSupabaseCli(args: string[], workdir = ROOT): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(supabaseBin(), [...args, '--workdir', ROOT], {
-      cwd: ROOT,
+    const child = spawn(supabaseBin(), [...args, '--workdir', workdir], {
+      cwd: workdir,
       env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -210,8 +210,8 @@ export function cliDbUrl(url: string): string {
  * applied, so later starts only apply new migrations. (`db reset --db-url` would drop the `auth`
  * and `realtime` schemas of a plain Postgres, so a reset is a fresh cluster plus a push.)
  */
-export async function pushMigrations(url: string): Promise<string> {
-  return runSupabaseCli(['db', 'push', '--db-url', cliDbUrl(url), '--include-seed', '--yes']);
+export async function pushMigrations(url: string, workdir = ROOT): Promise<string> {
+  return runSupabaseCli(['db', 'push', '--db-url', cliDbUrl(url), '--include-seed', '--yes'], workdir);
 }
 
 /** The embedded server's binaries, libraries and share files (the platform package's native/). */
