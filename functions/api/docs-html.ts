@@ -14,6 +14,16 @@ table{border-collapse:collapse;margin:.4rem 0 1rem;width:100%}th,td{border:1px s
 th{background:#f6f6f6}.muted{color:#666}nav a{margin-right:.75rem}
 `;
 
+/**
+ * Hosted Supabase serves `text/html` from Edge Functions on the default `*.supabase.co` domain as
+ * `text/plain`, so this page only renders on a custom domain (and locally). Said on the page, in
+ * the route's description and in the README.
+ */
+export const HOSTED_HTML_NOTE =
+  'On hosted Supabase the default `<project>.supabase.co` domain serves HTML from Edge Functions as `text/plain`, ' +
+  'so browsers show this page as source there. It renders on a custom domain and locally; elsewhere read `docs/API.md` ' +
+  'in the repository or load `openapi.json` (next to this page) into any OpenAPI viewer.';
+
 export const DOCS_CSP_BASE = "default-src 'none'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 function esc(value: string): string {
@@ -79,6 +89,7 @@ ${op.requestBody ? `<p>Body (application/json): <a href="#schema-${esc(op.reques
 <title>${esc(info.title)} ${esc(info.version)}</title><style>${STYLE}</style></head>
 <body>
 <h1>${esc(info.title)}</h1><p class="muted">Version ${esc(info.version)} · <a href="openapi.json">openapi.json</a></p>
+<p class="muted">${prose(HOSTED_HTML_NOTE)}</p>
 <p>${prose(info.description)}</p>
 <nav>${tags.map((t) => `<a href="#tag-${esc(t.toLowerCase().replace(/\s+/g, '-'))}">${esc(t)}</a>`).join('')}<a href="#schemas">Schemas</a></nav>
 ${sections}

@@ -66,6 +66,8 @@ describe('OpenAPI', () => {
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|script-src/);
     expect(res.text).not.toMatch(/<script|https?:\/\/(?!127\.0\.0\.1)[^"' ]*\.(js|css)|@import|<link[^>]+stylesheet/);
     for (const route of routes) expect(res.text).toContain(`id="${route.operationId}"`);
+    // Hosted Supabase shows it as text/plain on *.supabase.co: the page says where else to look.
+    expect(res.text).toMatch(/supabase\.co<\/code> domain serves HTML from Edge Functions as <code>text\/plain<\/code>.*docs\/API\.md/);
     expectSecurityHeaders(res.headers);
     // The CSP hash really matches the inline style.
     const style = /<style>([\s\S]*?)<\/style>/.exec(res.text)![1]!;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { HealthSchema } from '../../../sdk/src/contract.ts';
 import { ApiError } from '../../_shared/problems.ts';
-import { renderDocsHtml } from '../docs-html.ts';
+import { HOSTED_HTML_NOTE, renderDocsHtml } from '../docs-html.ts';
 import { json, route, type RouteSpec } from '../registry.ts';
 
 const TAG = 'Meta';
@@ -54,7 +54,7 @@ export const metaRoutes: RouteSpec[] = [
     path: '/v1/docs',
     operationId: 'docs',
     summary: 'Human-readable API reference (HTML)',
-    description: 'A self-contained page generated from the OpenAPI document: no scripts, no external assets.',
+    description: `A self-contained page generated from the OpenAPI document: no scripts, no external assets. ${HOSTED_HTML_NOTE}`,
     tag: TAG,
     auth: 'none',
     responses: { 200: { description: 'The page.', contentType: 'text/html' } },
