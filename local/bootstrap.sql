@@ -20,12 +20,12 @@ declare
 begin
   for r in
     select * from (values
-      ('postgres',                'login nosuperuser createdb createrole replication bypassrls password ''postgres'''),
+      ('postgres',                'login nosuperuser createdb createrole replication bypassrls'),
       ('anon',                    'nologin inherit nobypassrls'),
       ('authenticated',           'nologin inherit nobypassrls'),
       ('service_role',            'nologin inherit bypassrls'),
       ('authenticator',           'login noinherit nosuperuser'),
-      ('supabase_auth_admin',     'login noinherit nocreaterole password ''postgres'''),
+      ('supabase_auth_admin',     'login noinherit nocreaterole'),
       ('supabase_realtime_admin', 'nologin noinherit noreplication')
     ) as t(name, options)
   loop
@@ -34,6 +34,10 @@ begin
     end if;
     execute format('alter role %I %s', r.name, r.options);
   end loop;
+  -- The login roles share the password of the database URL (local/db.ts sets it), as the roles of
+  -- `supabase start` share its database password.
+  execute format('alter role postgres password %L', current_setting('bootstrap.password'));
+  execute format('alter role supabase_auth_admin password %L', current_setting('bootstrap.password'));
 end
 $$;
 

@@ -159,6 +159,7 @@ export async function bootstrapPlatform(url: string): Promise<'applied' | 'skipp
   try {
     const [row] = await sql<{ found: boolean }[]>`select to_regclass('auth.schema_migrations') is not null as found`;
     if (row?.found) return 'skipped';
+    await sql`select set_config('bootstrap.password', ${decodeURIComponent(new URL(url).password)}, false)`;
     await sql.unsafe(await readFile(path.join(ROOT, 'local', 'bootstrap.sql'), 'utf8')).simple();
     return 'applied';
   } catch (err) {
