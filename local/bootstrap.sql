@@ -368,15 +368,23 @@ grant execute on function realtime.topic(), realtime.send(jsonb, text, text, boo
   to postgres, anon, authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
--- supautils, emulated. Hosted projects load the supautils extension, whose `policy_grants` and
--- `drop_trigger_grants` settings let postgres run CREATE/ALTER/DROP/COMMENT ON POLICY and DROP
--- TRIGGER on these platform tables it does not own: Postgres itself allows those statements to the
--- table owner only. supautils runs exactly those statements as the superuser. Its C hook cannot be
--- loaded here, so event triggers do the same with plain Postgres: just before such a statement by
--- postgres, postgres is made a member of the tables' owner roles; right after it (or at rollback)
--- the membership is gone again, and a statement that touched anything else than a policy or
--- trigger of a listed table is refused. Everything else on these tables (ALTER TABLE, disabling
--- RLS, dropping them) fails for postgres here as it does on hosted.
+-- supautils, emulated (docs/PLATFORM.md, "supautils, emulated"). Hosted projects load the
+-- supautils extension, which lets postgres do a few things only a superuser or an owner may do.
+-- Its C hook cannot be loaded here; this section grants the same, and nothing more.
+--
+-- 1. `privileged_role_allowed_configs`: a few superuser-only parameters postgres may set. Of
+--    those, the ones plain Postgres has are granted the standard way.
+-- ---------------------------------------------------------------------------------------------
+grant set on parameter session_replication_role, track_io_timing to postgres;
+
+-- ---------------------------------------------------------------------------------------------
+-- 2. `policy_grants` and `drop_trigger_grants`: CREATE/ALTER/DROP/COMMENT ON POLICY and DROP
+--    TRIGGER on the listed platform tables, which Postgres allows to their owners only. supautils
+--    runs exactly those statements as the superuser. Here event triggers do the same: just before
+--    such a statement by postgres, postgres becomes a member of the tables' owner roles; right
+--    after it (or at rollback) the membership is gone, and a statement that touched anything but a
+--    policy or trigger of a listed table is refused. Everything else on these tables (ALTER TABLE,
+--    disabling RLS, dropping them) fails for postgres as it does on hosted.
 -- ---------------------------------------------------------------------------------------------
 create schema if not exists supautils_emulation authorization supabase_admin;
 revoke all on schema supautils_emulation from public;

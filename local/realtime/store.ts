@@ -54,7 +54,8 @@ export class MessageStore {
   /**
    * What the real server does at start and every hour, logged in as its admin role: one partition
    * of realtime.messages per UTC day from yesterday to three days ahead, owned by
-   * supabase_realtime_admin, and partitions older than 72 hours dropped (docs/PLATFORM.md, "Realtime").
+   * supabase_realtime_admin, and partitions older than 72 hours dropped (docs/PLATFORM.md, "Broadcast
+   * from the database").
    */
   async maintainPartitions(): Promise<void> {
     await maintainMessagePartitions(this.sql);

@@ -3,7 +3,7 @@
 -- schemas; policies on realtime.messages and triggers on auth.users allowed (supautils on hosted,
 -- emulated by the local stack), nothing else on those tables.
 begin;
-select plan(25);
+select plan(27);
 
 select is(current_user::text, 'postgres', 'the tests run as postgres');
 select ok(not (select rolsuper from pg_roles where rolname = 'postgres'), 'postgres is no superuser');
@@ -42,6 +42,10 @@ select lives_ok($$drop trigger platform_test on auth.users$$, 'and drops it');
 select lives_ok($$create trigger platform_test after insert on auth.mfa_amr_claims for each row execute function private.touch_updated_at()$$,
   'postgres may create a trigger on another auth table');
 select throws_ok($$drop trigger platform_test on auth.mfa_amr_claims$$, '42501', null, 'but not drop it there');
+
+-- Superuser-only settings supautils lets postgres change (privileged_role_allowed_configs).
+select lives_ok($$set local session_replication_role = replica$$, 'postgres may switch triggers off for a bulk load');
+select lives_ok($$set local session_replication_role = origin$$, 'and on again');
 
 select throws_ok($$create table auth.platform_test (id int)$$, '42501', null, 'postgres creates nothing in the auth schema');
 select throws_ok($$create table realtime.platform_test (id int)$$, '42501', null, 'nor in the realtime schema');
