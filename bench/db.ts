@@ -16,7 +16,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import postgres from 'postgres';
 import { ROOT } from '../local/config.ts';
-import { bootstrapPlatform, freePort, pushMigrations, startEmbeddedPostgres } from '../local/db.ts';
+import { bootstrapPlatform, freePort, pushMigrations, roleUrl, startEmbeddedPostgres, SUPERUSER } from '../local/db.ts';
+import { maintainMessagePartitionsAsRealtime } from '../local/realtime/store.ts';
 
 type Sql = postgres.Sql;
 
@@ -342,7 +343,8 @@ function makeQueries(random: () => number): Record<string, () => SearchArgs> {
 /** The plans the function's inner query really gets, through auto_explain at NOTICE level. */
 async function explainSearches(url: string, user: User, cases: Record<string, SearchArgs>): Promise<void> {
   let notices: string[] = [];
-  const sql = open(url, { onnotice: (notice) => notices.push(String(notice.message)) });
+  // Loading auto_explain and its settings take a superuser (postgres is none, as on Supabase).
+  const sql = open(roleUrl(url, SUPERUSER), { onnotice: (notice) => notices.push(String(notice.message)) });
   try {
     await sql.unsafe(`load 'auto_explain';
       set auto_explain.log_min_duration = 0;
@@ -554,6 +556,8 @@ export async function bench(): Promise<void> {
   try {
     await bootstrapPlatform(db.url);
     await pushMigrations(db.url);
+    // No Realtime service here: create its partitions, so the broadcast trigger really writes.
+    await maintainMessagePartitionsAsRealtime(db.url);
     await benchUpdates(db.url, admin);
     await benchSearch(db.url, admin);
     await benchRls(db.url, admin);

@@ -17,7 +17,7 @@ import {
   startEmbeddedPostgres,
   SUPERUSER,
 } from '../local/db.ts';
-import { maintainMessagePartitions } from '../local/realtime/store.ts';
+import { maintainMessagePartitionsAsRealtime } from '../local/realtime/store.ts';
 
 const testsDir = path.join(ROOT, 'supabase', 'tests', 'database');
 const files = (await readdir(testsDir)).filter((f) => f.endsWith('.test.sql')).sort();
@@ -38,13 +38,10 @@ try {
   await pushMigrations(db.url);
   // What the platform does for a Supabase project: pgTAP is installed by the superuser (hosted lets
   // postgres create it through supautils), and Realtime keeps today's partition of realtime.messages.
-  const platform = connect(roleUrl(db.url, SUPERUSER));
-  try {
-    await platform`create extension if not exists pgtap with schema extensions`;
-    await maintainMessagePartitions(platform);
-  } finally {
-    await platform.end();
-  }
+  const superuser = connect(roleUrl(db.url, SUPERUSER));
+  await superuser`create extension if not exists pgtap with schema extensions`;
+  await superuser.end();
+  await maintainMessagePartitionsAsRealtime(db.url);
   code = await new Promise<number>((resolve, reject) => {
     const child = spawn(
       'pg_prove',

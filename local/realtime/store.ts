@@ -2,6 +2,7 @@
 // socket or REST). They reach subscribers through the database delivery path like realtime.send's,
 // so they carry `meta.id` and are delivered only once committed.
 import type postgres from 'postgres';
+import { connect, serviceDbUrls } from '../db.ts';
 
 export interface StoredMessage {
   topic: string;
@@ -89,4 +90,14 @@ export async function maintainMessagePartitions(sql: postgres.Sql): Promise<void
       and c.relname ~ '^messages_[0-9]{4}_[0-9]{2}_[0-9]{2}$'
       and to_date(substr(c.relname, 10), 'YYYY_MM_DD') < ${partitionOfDay(-3).from}::date`;
   for (const { name } of old) await sql.unsafe(`drop table if exists realtime."${name.replace(/"/g, '')}"`);
+}
+
+/** What the Realtime service does when it starts, for tools that run without it (pgTAP, benchmarks). */
+export async function maintainMessagePartitionsAsRealtime(dbUrl: string): Promise<void> {
+  const sql = connect(serviceDbUrls(dbUrl).realtime);
+  try {
+    await maintainMessagePartitions(sql);
+  } finally {
+    await sql.end();
+  }
 }
