@@ -86,6 +86,28 @@ describe('a table whose migration forgets its grant', () => {
   });
 });
 
+describe('extensions', () => {
+  it('only those every Supabase project has are preinstalled', async () => {
+    const sql = connect(db.url);
+    try {
+      const rows = await sql<{ extname: string }[]>`
+        select e.extname from pg_extension e where e.extnamespace = 'extensions'::regnamespace order by 1`;
+      expect(rows.map((r) => r.extname)).toEqual(['pg_stat_statements', 'pgcrypto', 'uuid-ossp']);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('a migration that uses pg_trgm without creating it fails', async () => {
+    const fixture = await projectWith({
+      '20260101000000_notes.sql': NOTES,
+      '20260101000100_notes_grant.sql': 'grant select on public.notes to anon, authenticated;',
+      '20260101000200_fuzzy.sql': 'create index notes_body_trgm on public.notes using gin (body extensions.gin_trgm_ops);',
+    });
+    await expect(pushMigrations(db.url, fixture)).rejects.toThrow(/operator class "extensions.gin_trgm_ops" does not exist/);
+  });
+});
+
 describe('a migration that needs a superuser fails when the CLI pushes it as postgres', () => {
   it.each([
     ['creates a table in the auth schema', 'create table auth.notes (id int)'],
