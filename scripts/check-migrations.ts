@@ -55,7 +55,7 @@ function resolveBase(root: string, env: NodeJS.ProcessEnv): { base: string | nul
     return { base: git(root, ['rev-parse', `${given}^{commit}`]), source: 'MIGRATIONS_BASE' };
   }
   const main = ['origin/main', 'main'].find((ref) => hasCommit(root, ref));
-  if (!main) return { base: git(root, ['rev-parse', 'HEAD']), source: 'HEAD (no main branch in this clone)' };
+  if (!main) return { base: git(root, ['rev-parse', 'HEAD']), source: 'HEAD: no main branch in this clone, set MIGRATIONS_BASE to compare with main' };
   const forkPoint = tryGit(root, ['merge-base', 'HEAD', main]);
   if (forkPoint) return { base: forkPoint, source: `merge-base of HEAD and ${main}` };
   // A shallow clone may not reach the fork point; main's tip itself is the next best thing.
