@@ -6,7 +6,7 @@ select plan(87);
 -- ---------------------------------------------------------------------------------------------
 -- Tables and columns
 -- ---------------------------------------------------------------------------------------------
-select tables_are('public', array['profiles', 'workspaces', 'workspace_members', 'workspace_invitations', 'brand_dna', 'brand_dna_versions', 'presets'],
+select tables_are('public', array['profiles', 'workspaces', 'workspace_members', 'workspace_invitations', 'brand_dna', 'brand_dna_versions', 'brand_dna_origins', 'presets'],
   'public has exactly the product tables');
 select has_table('private', 'rate_limit_buckets', 'the rate-limit counters live in the private schema');
 select hasnt_table('public', 'rate_limit_buckets', 'rate-limit counters are not exposed in public');
@@ -125,7 +125,7 @@ select set_eq($$
     and c.relnamespace = 'public'::regnamespace $$,
   $$ values ('profiles', 'id'), ('workspaces', 'id'), ('workspace_members', 'workspace_id'), ('workspace_members', 'user_id'),
             ('workspace_invitations', 'workspace_id'), ('workspace_invitations', 'email'),
-            ('brand_dna', 'workspace_id'), ('brand_dna_versions', 'workspace_id'),
+            ('brand_dna', 'workspace_id'), ('brand_dna_versions', 'workspace_id'), ('brand_dna_origins', 'workspace_id'),
             ('presets', 'is_builtin'), ('presets', 'owner_id'), ('presets', 'workspace_id') $$,
   'the columns policies filter on are the expected ones');
 select is_empty($$
