@@ -1,6 +1,6 @@
 // The story of two teammates, end to end through the SDK against the stack: sign-up, a workspace
-// and roles, a brand DNA from a preset, concurrent edits with ifMatch, history, compare, restore,
-// preset search, live changes, presence, and sign-out ending realtime access.
+// and an invitation, a brand DNA from a preset, concurrent edits with ifMatch, history, compare,
+// restore, preset search, live changes, presence, and sign-out ending realtime access.
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -59,7 +59,9 @@ describe('two teammates through the SDK', () => {
     expect(ws.data!.role).toBe('owner');
     workspaceId = ws.data!.id;
 
-    const added = await ada.workspaces.addMember(workspaceId, { email: bobEmail, role: 'editor' });
+    const invited = await ada.workspaces.invite(workspaceId, { email: bobEmail, role: 'editor' });
+    expect(invited.error).toBeNull();
+    const added = await bob.invitations.accept({ id: invited.data!.id });
     expect(added.error).toBeNull();
     expect(added.data).toMatchObject({ userId: bobId, role: 'editor', displayName: 'Bob' });
 
