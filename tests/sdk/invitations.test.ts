@@ -3,19 +3,9 @@
 // signs up and joins with the link token; a withdrawn invitation is announced; nobody else hears
 // any of it, and nobody can listen on someone else's topic.
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createStudioClient, type InvitationNotice, type StudioClient } from '../../sdk/src/index.ts';
-
-const stack = inject('stack');
-
-function client(): StudioClient {
-  return createStudioClient({
-    url: stack.url,
-    key: stack.publishableKey,
-    supabase: { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } },
-  });
-}
+import { afterAll, describe, expect, it } from 'vitest';
+import type { InvitationNotice } from '../../sdk/src/index.ts';
+import { testClient } from './helpers.ts';
 
 /** The notices `watch` delivers, and a way to wait for the next one that matches. */
 function inbox() {
@@ -41,7 +31,7 @@ function inbox() {
 describe('invitations through the SDK', () => {
   const suffix = randomBytes(4).toString('hex');
   const email = (name: string) => `${name}-${suffix}@example.com`;
-  const [ada, bob, carol, eve] = [client(), client(), client(), client()];
+  const [ada, bob, carol, eve] = [testClient(), testClient(), testClient(), testClient()];
   const cleanups: (() => Promise<void>)[] = [];
   let workspaceId = '';
 
@@ -51,7 +41,7 @@ describe('invitations through the SDK', () => {
   });
 
   it('needs a session to watch', async () => {
-    const watched = await client().invitations.watch(() => {});
+    const watched = await testClient().invitations.watch(() => {});
     expect(watched.error?.code).toBe('session_missing');
   });
 

@@ -3,19 +3,13 @@
 // exportWorkspace in a shape the studio's schema (the replica in tests/api/helpers.ts) parses into
 // exactly the objects that went in.
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
-import { describe, expect, inject, it } from 'vitest';
-import { createStudioClient, type StudioBrandDnaInput } from '../../sdk/src/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { StudioBrandDnaInput } from '../../sdk/src/index.ts';
 import { StudioBrandDNASchema } from '../api/helpers.ts';
-
-const stack = inject('stack');
+import { testClient } from './helpers.ts';
 
 describe('studio files through the SDK', () => {
-  const studio = createStudioClient({
-    url: stack.url,
-    key: stack.publishableKey,
-    supabase: { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } },
-  });
+  const studio = testClient();
   const suffix = randomBytes(4).toString('hex');
 
   it('imports studio objects and exports them unchanged', async () => {
