@@ -26,7 +26,6 @@ import {
   type WatchOptions,
 } from './realtime.ts';
 import * as invitationWire from './invitations.ts';
-import { invitationNoticeFromPayload, type InvitationAnswer, type InvitationNotice } from './invitations.ts';
 import { capitalised } from './schemas.ts';
 import * as wire from './schemas.ts';
 import * as files from './studio-files.ts';
@@ -215,16 +214,16 @@ export function createStudioClient(options: StudioClientOptions) {
     /** The pending invitations to your (confirmed) e-mail address. */
     list: () => request('GET', '/invitations', { schema: invitationWire.ReceivedInvitationListSchema }),
     /** Joins the workspace: by the invitation's id (sent to your address) or by its link token. */
-    accept: (answer: InvitationAnswer) => request('POST', '/invitations/accept', { body: answer, schema: wire.MemberSchema }),
-    decline: (answer: InvitationAnswer) => request('POST', '/invitations/decline', { body: answer, schema: undefined }),
+    accept: (answer: invitationWire.InvitationAnswer) => request('POST', '/invitations/accept', { body: answer, schema: wire.MemberSchema }),
+    decline: (answer: invitationWire.InvitationAnswer) => request('POST', '/invitations/decline', { body: answer, schema: undefined }),
     /** New and withdrawn invitations to you, as they happen (on your private topic user:<id>);
      * resolves once listening. Payloads that are not such notices are ignored. */
-    watch: async (handler: (notice: InvitationNotice) => void, watchOptions: WatchOptions = {}): Promise<StudioResult<Unsubscribe>> => {
+    watch: async (handler: (notice: invitationWire.InvitationNotice) => void, watchOptions: WatchOptions = {}): Promise<StudioResult<Unsubscribe>> => {
       const userId = await currentUserId();
       if (!userId) return fail({ code: 'session_missing', status: 0, message: 'sign in first' });
       const joined = await subscriptions.join(`user:${userId}`, {
         onBroadcast: (payload) => {
-          const notice = invitationNoticeFromPayload(payload);
+          const notice = invitationWire.invitationNoticeFromPayload(payload);
           if (notice) handler(notice);
         },
         onClose: watchOptions.onClose,

@@ -29,10 +29,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type ImportedItem = BrandDnaImportResult['data'][number];
 
 /** The brand DNA an item updates: the one with its id as external id, else one made here whose id it is. */
-interface Target {
-  id: string;
-  revision: number;
-}
+type Target = Pick<BrandDnaRow, 'id' | 'revision'>;
 
 const withOrigin = (tx: Tx) => tx`
   select b.*, o.external_id, o.source_created_at, o.source_updated_at, o.source_revision
@@ -41,9 +38,8 @@ const withOrigin = (tx: Tx) => tx`
 /** Locks the brand DNA the items update (in id order, so that concurrent imports cannot deadlock on them). */
 async function lockTargets(tx: Tx, workspaceId: string, ids: string[]): Promise<(id: string) => Target | undefined> {
   const uuids = ids.filter((id) => UUID.test(id)).map((id) => id.toLowerCase());
-  const rows = await tx<{ id: string; revision: number; external_id: string | null }[]>`
-    select b.id, b.revision, o.external_id
-    from public.brand_dna b left join public.brand_dna_origins o on o.brand_dna_id = b.id
+  const rows = await tx<BrandDnaWithOriginRow[]>`
+    ${withOrigin(tx)}
     where b.workspace_id = ${workspaceId}
       and (o.external_id = any(${ids}::text[]) or (o.brand_dna_id is null and b.id = any(${uuids}::uuid[])))
     order by b.id
@@ -148,7 +144,8 @@ export const brandDnaFileRoutes: RouteSpec[] = [
             // fails the whole import as usual.
             const refused = fromDatabaseError(err);
             if (refused.status !== 422) throw err;
-            errors.push(...(refused.errors ?? [{ path: '(body)', message: refused.message }]).map((e) => ({ path: path(index, e.path === '(body)' ? '' : e.path), message: `${refused.message} (${e.message})` })));
+            const field = refused.errors?.[0]?.path;
+            errors.push({ path: path(index, field === '(body)' ? undefined : field), message: refused.message });
           }
         }
         if (errors.length > 0) {

@@ -14,7 +14,6 @@ import {
   receivedInvitationFromRow,
   type InvitationRow,
 } from '../../../sdk/src/invitations.ts';
-import type { Tx } from '../../_shared/db.ts';
 import { problem, type ApiError } from '../../_shared/problems.ts';
 import { requireWorkspaceRole } from '../access.ts';
 import { json, noContent, route, type RouteSpec } from '../registry.ts';
@@ -42,8 +41,6 @@ async function answering<T>(work: () => Promise<T>): Promise<T> {
     throw known ? known() : err;
   }
 }
-
-const PENDING = (tx: Tx) => tx`i.accepted_at is null and i.declined_at is null and i.revoked_at is null and i.expires_at > now()`;
 
 export const invitationRoutes: RouteSpec[] = [
   route({
@@ -92,7 +89,8 @@ export const invitationRoutes: RouteSpec[] = [
         return tx<InvitationRow[]>`
           select i.id, i.workspace_id, i.email, i.role, i.invited_by, i.created_at, i.expires_at
           from public.workspace_invitations i
-          where i.workspace_id = ${params.id} and ${PENDING(tx)}
+          where i.workspace_id = ${params.id}
+            and i.accepted_at is null and i.declined_at is null and i.revoked_at is null and i.expires_at > now()
           order by i.created_at, i.id`;
       });
       return json({ data: rows.map(invitationFromRow) });
