@@ -260,6 +260,25 @@ $$;
 comment on function public.decline_workspace_invitation(uuid, text) is
   'Signed-in users: declines an open invitation, given its link token or its id (the invited, confirmed address). It can no longer be accepted.';
 
+-- Tells the account with the invitation's address, if any, that it was withdrawn.
+create or replace function private.announce_withdrawal(invitation public.workspace_invitations)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  invitee uuid := private.account_with_confirmed_email(invitation.email);
+begin
+  if invitee is not null then
+    perform realtime.send(
+      jsonb_build_object('type', 'invitation_revoked', 'id', invitation.id, 'workspace_id', invitation.workspace_id),
+      'invitation', 'user:' || invitee, true);
+  end if;
+end
+$$;
+comment on function private.announce_withdrawal(public.workspace_invitations) is
+  'Sends an `invitation` broadcast of type invitation_revoked to user:<id> of the account with the invitation''s confirmed address, if any. Used by the SECURITY DEFINER invitation functions only.';
+
 create or replace function public.revoke_workspace_invitation(invitation_id uuid)
 returns void
 language plpgsql
@@ -268,7 +287,6 @@ set search_path = ''
 as $$
 declare
   target public.workspace_invitations;
-  invitee uuid;
 begin
   select * into target from public.workspace_invitations i where i.id = invitation_id for update;
   if target.id is null or not ((select private.has_workspace_role(target.workspace_id, 'owner')) or (select private.is_service())) then
@@ -279,16 +297,42 @@ begin
     return;
   end if;
   update public.workspace_invitations i set revoked_at = now(), revoked_by = (select auth.uid()) where i.id = target.id;
-  invitee := private.account_with_confirmed_email(target.email);
-  if invitee is not null then
-    perform realtime.send(
-      jsonb_build_object('type', 'invitation_revoked', 'id', target.id, 'workspace_id', target.workspace_id),
-      'invitation', 'user:' || invitee, true);
-  end if;
+  perform private.announce_withdrawal(target);
 end
 $$;
 comment on function public.revoke_workspace_invitation(uuid) is
-  'Owners of the invitation''s workspace (and the service role): withdraws an open invitation, so that neither its id nor its link can be used. Revoking twice is harmless; an answered invitation stays as it is (TK113). The invitee gets an `invitation` broadcast of type invitation_revoked.';
+  'Owners of the invitation''s workspace (and the service role): withdraws an open invitation, so that neither its id nor its link can be used. Revoking twice is harmless; an answered invitation stays as it is (TK113). The invitee gets an `invitation` broadcast of type invitation_revoked. (Demoting or removing an owner withdraws their open invitations too.)';
+
+-- An invitation speaks for an owner: when they stop being one (demoted or removed), their open
+-- invitations are withdrawn, so nobody joins on the authority of someone who no longer has it.
+create or replace function private.withdraw_invitations_of_former_owner()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  withdrawn public.workspace_invitations;
+begin
+  if old.role = 'owner' and (tg_op = 'DELETE' or new.role <> 'owner') then
+    for withdrawn in
+      update public.workspace_invitations i set revoked_at = now(), revoked_by = (select auth.uid())
+      where i.workspace_id = old.workspace_id and i.invited_by = old.user_id
+        and i.accepted_at is null and i.declined_at is null and i.revoked_at is null
+      returning i.*
+    loop
+      perform private.announce_withdrawal(withdrawn);
+    end loop;
+  end if;
+  return null;
+end
+$$;
+comment on function private.withdraw_invitations_of_former_owner() is
+  'AFTER UPDATE OF role / DELETE trigger on workspace_members: an owner who is demoted or removed has their open invitations withdrawn (and the invitees told).';
+
+create trigger workspace_members_withdraw_invitations
+  after update of role or delete on public.workspace_members
+  for each row execute function private.withdraw_invitations_of_former_owner();
 
 create or replace function public.my_pending_invitations()
 returns table (

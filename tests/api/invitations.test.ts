@@ -215,6 +215,17 @@ describe('revoking', () => {
     expect(listed.body.data.map((i: { id: string }) => i.id)).not.toContain(inv.id);
   });
 
+  it('an owner who is demoted takes their open invitations along', async () => {
+    const t = await createTeam('Demotion');
+    expectStatus(await call(`/workspaces/${t.workspaceId}/members/${t.editor.id}`, { method: 'PATCH', as: t.owner, body: { role: 'owner' } }), 200);
+    const guest = await createUser({ name: 'guest' });
+    const inv = await call(`/workspaces/${t.workspaceId}/invitations`, { method: 'POST', as: t.editor, body: { email: guest.email, role: 'owner' } });
+    expectStatus(inv, 201);
+    expectStatus(await call(`/workspaces/${t.workspaceId}/members/${t.editor.id}`, { method: 'PATCH', as: t.owner, body: { role: 'editor' } }), 200);
+    expectProblem(await answer(guest, 'accept', { token: inv.body.token }), 409, 'invitation_revoked');
+    expect((await call(`/workspaces/${t.workspaceId}/invitations`, { as: t.owner })).body.data).toEqual([]);
+  });
+
   it('a new invitation to the same address replaces the open one', async () => {
     const newcomer = await createUser({ name: 'twice' });
     const first = await invited(newcomer.email, 'viewer');

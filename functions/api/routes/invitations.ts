@@ -52,7 +52,7 @@ export const invitationRoutes: RouteSpec[] = [
       'Owners. The answer is the same whether or not the address has an account (409 `already_member` only for an address of a member, which owners see anyway). ' +
       'It carries the secret link `token`, shown only here: put it into a link to your app; whoever signs up or signs in with it may accept. ' +
       'A confirmed account with that address also sees the invitation in `GET /invitations` and gets a notice on its private Realtime topic `user:<id>`. ' +
-      'A new invitation to the same address replaces the open one.',
+      'A new invitation to the same address replaces the open one; an owner who is demoted or removed takes their open invitations along.',
     tag: TAG,
     auth: 'user',
     params: WorkspaceParams,

@@ -180,7 +180,7 @@ select set_eq($$
             ('public.create_workspace_invitation(uuid,text,public.workspace_role,interval)'::regprocedure),
             ('public.accept_workspace_invitation(uuid,text)'::regprocedure), ('public.decline_workspace_invitation(uuid,text)'::regprocedure),
             ('public.revoke_workspace_invitation(uuid)'::regprocedure), ('public.my_pending_invitations()'::regprocedure),
-            ('private.confirmed_email()'::regprocedure),
+            ('private.confirmed_email()'::regprocedure), ('private.withdraw_invitations_of_former_owner()'::regprocedure),
             ('private.member_workspace_ids()'::regprocedure), ('private.has_workspace_role(uuid,public.workspace_role)'::regprocedure),
             ('private.keep_last_owner()'::regprocedure), ('private.sync_profile_from_auth_user()'::regprocedure),
             ('private.snapshot_brand_dna()'::regprocedure), ('private.broadcast_brand_dna_change()'::regprocedure),

@@ -2,7 +2,7 @@
 -- revoke with their checks (token, expiry, e-mail, use-once), the notices on the invitee's private
 -- topic user:<id>, and that members are only ever made by acceptance (or the service role).
 begin;
-select plan(86);
+select plan(89);
 
 select * from tests.create_team('a') \gset a_
 select * from tests.create_team('b') \gset b_
@@ -219,6 +219,29 @@ select public.revoke_workspace_invitation(:'rev_inv');
 select tests.clear_authentication();
 select results_eq(format($$select payload ->> 'type', payload ->> 'workspace_id' from realtime.messages where topic = 'user:%s' and payload ->> 'id' = %L and payload ->> 'type' = 'invitation_revoked'$$, :'outsider', :'rev_inv'),
   format($$values ('invitation_revoked', %L)$$, :'b_workspace_id'), 'the invitee is told when an invitation is withdrawn');
+
+-- =============================================================================================
+-- An owner who loses the role (demoted or removed) takes their open invitations along
+-- =============================================================================================
+select tests.clear_authentication();
+update public.workspace_members set role = 'owner' where workspace_id = :'b_workspace_id' and user_id in (:'b_editor_id', :'b_viewer_id');
+select tests.authenticate_as(:'b_editor_id');
+select id as demoted_inv, token as demoted_token from public.create_workspace_invitation(:'b_workspace_id', 'demoted-owner-guest@test.local', 'owner') \gset
+select tests.authenticate_as(:'b_viewer_id');
+select id as removed_inv from public.create_workspace_invitation(:'b_workspace_id', 'linkholder@test.local', 'owner') \gset
+select tests.authenticate_as(:'b_owner_id');
+select id as kept_inv from public.create_workspace_invitation(:'b_workspace_id', 'kept-guest@test.local') \gset
+update public.workspace_members set role = 'editor' where workspace_id = :'b_workspace_id' and user_id = :'b_editor_id';
+delete from public.workspace_members where workspace_id = :'b_workspace_id' and user_id = :'b_viewer_id';
+select tests.authenticate_as(:'linkholder');
+select throws_ok(format($$select public.accept_workspace_invitation(invitation_token => %L)$$, :'demoted_token'), 'TK112', null,
+  'an owner demoted to editor withdraws their open invitations');
+select tests.clear_authentication();
+select results_eq(format($$select id, revoked_by from public.workspace_invitations where id in (%L, %L, %L) and revoked_at is not null order by id$$, :'demoted_inv', :'removed_inv', :'kept_inv'),
+  format($$select id, %L::uuid from (values (%L::uuid), (%L::uuid)) v (id) order by id$$, :'b_owner_id', :'demoted_inv', :'removed_inv'),
+  'a removed owner''s too (recorded as by whoever did it), and nobody else''s');
+select ok((select count(*) from realtime.messages where topic = 'user:' || :'linkholder' and payload ->> 'id' = :'removed_inv' and payload ->> 'type' = 'invitation_revoked') = 1,
+  'and the invitees hear of it');
 
 -- =============================================================================================
 -- Members are made by acceptance only (or by the service role)
