@@ -50,8 +50,10 @@ async function main(): Promise<void> {
 
   const workspace = must(await ada.workspaces.create({ name: `Demo studio ${tag}` }), 'create a workspace');
   say('Ada', `creates the workspace “${workspace.name}” (she is its ${workspace.role})`);
-  must(await ada.workspaces.addMember(workspace.id, { email: bobUser.user!.email!, role: 'editor' }), 'invite Bob');
+  const invitation = must(await ada.workspaces.invite(workspace.id, { email: bobUser.user!.email!, role: 'editor' }), 'invite Bob');
   say('Ada', 'invites Bob as an editor');
+  must(await bob.invitations.accept({ id: invitation.id }), 'accept the invitation');
+  say('Bob', 'accepts the invitation');
 
   const found = must(await ada.presets.search({ q: 'startup', limit: 3 }), 'search presets');
   say('Ada', `searches presets for “startup”: ${found.data.map((p) => p.name).join(', ')}`);

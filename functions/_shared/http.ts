@@ -151,7 +151,8 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
   } catch {
     throw problem.badRequest('malformed_json', 'The body is not valid JSON.');
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  // Arrays go on to the schema: object schemas refuse them, the brand DNA import takes them.
+  if (value === null || typeof value !== 'object') {
     throw problem.validation([{ path: '(body)', message: 'must be a JSON object' }]);
   }
   return validate(schema, value, '(body)');

@@ -25,8 +25,10 @@ import {
   type Unsubscribe,
   type WatchOptions,
 } from './realtime.ts';
+import * as invitationWire from './invitations.ts';
 import { capitalised } from './schemas.ts';
 import * as wire from './schemas.ts';
+import * as files from './studio-files.ts';
 
 export const SDK_VERSION = '0.1.0';
 
@@ -196,6 +198,38 @@ export function createStudioClient(options: StudioClientOptions) {
     /** Every brand DNA change in the workspace, as it happens (members only). */
     watch: (workspaceId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
       watchChanges(subscriptions, `workspace:${workspaceId}`, handler, watchOptions),
+    /** Invites an e-mail address with a role (owners). The answer carries the link token, shown
+     * only this once: put it into a link to your app for `invitations.accept({ token })`. */
+    invite: (workspaceId: string, body: Body<typeof invitationWire.InvitationCreateSchema>) =>
+      request('POST', `/workspaces/${id(workspaceId)}/invitations`, { body, schema: invitationWire.InvitationCreatedSchema }),
+    /** The workspace's pending invitations (owners). */
+    invitations: (workspaceId: string) =>
+      request('GET', `/workspaces/${id(workspaceId)}/invitations`, { schema: invitationWire.InvitationListSchema }),
+    /** Withdraws a pending invitation (owners). */
+    revokeInvitation: (workspaceId: string, invitationId: string) =>
+      request('DELETE', `/workspaces/${id(workspaceId)}/invitations/${id(invitationId)}`, { schema: undefined }),
+  };
+
+  const invitations = {
+    /** The pending invitations to your (confirmed) e-mail address. */
+    list: () => request('GET', '/invitations', { schema: invitationWire.ReceivedInvitationListSchema }),
+    /** Joins the workspace: by the invitation's id (sent to your address) or by its link token. */
+    accept: (answer: invitationWire.InvitationAnswer) => request('POST', '/invitations/accept', { body: answer, schema: wire.MemberSchema }),
+    decline: (answer: invitationWire.InvitationAnswer) => request('POST', '/invitations/decline', { body: answer, schema: undefined }),
+    /** New and withdrawn invitations to you, as they happen (on your private topic user:<id>);
+     * resolves once listening. Payloads that are not such notices are ignored. */
+    watch: async (handler: (notice: invitationWire.InvitationNotice) => void, watchOptions: WatchOptions = {}): Promise<StudioResult<Unsubscribe>> => {
+      const userId = await currentUserId();
+      if (!userId) return fail({ code: 'session_missing', status: 0, message: 'sign in first' });
+      const joined = await subscriptions.join(`user:${userId}`, {
+        onBroadcast: (payload) => {
+          const notice = invitationWire.invitationNoticeFromPayload(payload);
+          if (notice) handler(notice);
+        },
+        onClose: watchOptions.onClose,
+      });
+      return joined.error ? joined : ok(joined.data.leave);
+    },
   };
 
   const listBrandDna = (query: wire.BrandDnaListQuery = {}) =>
@@ -232,6 +266,16 @@ export function createStudioClient(options: StudioClientOptions) {
     /** Makes an old version current again, as a new version. */
     restore: (brandDnaId: string, versionNumber: number) =>
       request('POST', `/brand-dna/${id(brandDnaId)}/versions/${versionNumber}/restore`, { schema: wire.BrandDnaSchema }),
+    /** Imports objects of the studio's BrandDNASchema as they are (one, or an array of up to 100;
+     * Date timestamps are fine) into a workspace: new ids make brand DNA, known ids update theirs.
+     * All or nothing. */
+    import: (workspaceId: string, items: files.StudioBrandDnaInput | files.StudioBrandDnaInput[]) =>
+      request('POST', '/brand-dna/import', { query: { workspaceId }, body: items, schema: files.BrandDnaImportResultSchema }),
+    /** The brand DNA as an object of the studio's BrandDNASchema (its studio id and times if imported). */
+    export: (brandDnaId: string) => request('GET', `/brand-dna/${id(brandDnaId)}/export`, { schema: files.StudioBrandDnaSchema }),
+    /** Every brand DNA of the workspace in the studio's shape, ready to import again. */
+    exportWorkspace: (workspaceId: string) =>
+      request('GET', '/brand-dna/export', { query: { workspaceId }, schema: files.StudioBrandDnaListSchema }),
     /** Teammates' changes of this brand DNA as they happen; resolves once listening. */
     watch: (brandDnaId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
       watchChanges(subscriptions, `brand_dna:${brandDnaId}`, handler, watchOptions),
@@ -270,6 +314,7 @@ export function createStudioClient(options: StudioClientOptions) {
     supabase,
     auth,
     workspaces,
+    invitations,
     brandDna,
     presets,
     health: () => request('GET', '/health', { schema: wire.HealthSchema }),

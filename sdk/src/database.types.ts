@@ -78,6 +78,54 @@ export type Database = {
           },
         ]
       }
+      brand_dna_origins: {
+        Row: {
+          brand_dna_id: string
+          external_id: string
+          imported_at: string
+          imported_by: string | null
+          source_created_at: string
+          source_revision: number
+          source_updated_at: string
+          workspace_id: string
+        }
+        Insert: {
+          brand_dna_id: string
+          external_id: string
+          imported_at?: string
+          imported_by?: string | null
+          source_created_at: string
+          source_revision: number
+          source_updated_at: string
+          workspace_id: string
+        }
+        Update: {
+          brand_dna_id?: string
+          external_id?: string
+          imported_at?: string
+          imported_by?: string | null
+          source_created_at?: string
+          source_revision?: number
+          source_updated_at?: string
+          workspace_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "brand_dna_origins_brand_dna_id_fkey"
+            columns: ["brand_dna_id"]
+            isOneToOne: true
+            referencedRelation: "brand_dna"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "brand_dna_origins_workspace_id_fkey"
+            columns: ["workspace_id"]
+            isOneToOne: false
+            referencedRelation: "workspaces"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       brand_dna_versions: {
         Row: {
           brand_dna_id: string
@@ -247,6 +295,62 @@ export type Database = {
         }
         Relationships: []
       }
+      workspace_invitations: {
+        Row: {
+          accepted_at: string | null
+          accepted_by: string | null
+          created_at: string
+          declined_at: string | null
+          email: string
+          expires_at: string
+          id: string
+          invited_by: string | null
+          revoked_at: string | null
+          revoked_by: string | null
+          role: Database["public"]["Enums"]["workspace_role"]
+          token_hash: string
+          workspace_id: string
+        }
+        Insert: {
+          accepted_at?: string | null
+          accepted_by?: string | null
+          created_at?: string
+          declined_at?: string | null
+          email: string
+          expires_at?: string
+          id?: string
+          invited_by?: string | null
+          revoked_at?: string | null
+          revoked_by?: string | null
+          role?: Database["public"]["Enums"]["workspace_role"]
+          token_hash: string
+          workspace_id: string
+        }
+        Update: {
+          accepted_at?: string | null
+          accepted_by?: string | null
+          created_at?: string
+          declined_at?: string | null
+          email?: string
+          expires_at?: string
+          id?: string
+          invited_by?: string | null
+          revoked_at?: string | null
+          revoked_by?: string | null
+          role?: Database["public"]["Enums"]["workspace_role"]
+          token_hash?: string
+          workspace_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "workspace_invitations_workspace_id_fkey"
+            columns: ["workspace_id"]
+            isOneToOne: false
+            referencedRelation: "workspaces"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       workspace_members: {
         Row: {
           added_by: string | null
@@ -311,6 +415,23 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      accept_workspace_invitation: {
+        Args: { invitation_id?: string; invitation_token?: string }
+        Returns: {
+          added_by: string | null
+          created_at: string
+          role: Database["public"]["Enums"]["workspace_role"]
+          updated_at: string
+          user_id: string
+          workspace_id: string
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "workspace_members"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       add_workspace_member: {
         Args: {
           member_email: string
@@ -348,6 +469,42 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      create_workspace_invitation: {
+        Args: {
+          invitee_email: string
+          invitee_role?: Database["public"]["Enums"]["workspace_role"]
+          target_workspace: string
+          valid_for?: string
+        }
+        Returns: {
+          created_at: string
+          email: string
+          expires_at: string
+          id: string
+          invited_by: string
+          role: Database["public"]["Enums"]["workspace_role"]
+          token: string
+          workspace_id: string
+        }[]
+      }
+      decline_workspace_invitation: {
+        Args: { invitation_id?: string; invitation_token?: string }
+        Returns: undefined
+      }
+      my_pending_invitations: {
+        Args: Record<PropertyKey, never>
+        Returns: {
+          created_at: string
+          email: string
+          expires_at: string
+          id: string
+          invited_by: string
+          inviter_name: string
+          role: Database["public"]["Enums"]["workspace_role"]
+          workspace_id: string
+          workspace_name: string
+        }[]
+      }
       preset_categories: {
         Args: Record<PropertyKey, never>
         Returns: {
@@ -382,6 +539,10 @@ export type Database = {
           isOneToOne: false
           isSetofReturn: true
         }
+      }
+      revoke_workspace_invitation: {
+        Args: { invitation_id: string }
+        Returns: undefined
       }
       search_presets: {
         Args: {

@@ -19,6 +19,7 @@ import {
   WorkspaceCreateSchema,
   WorkspaceUpdateSchema,
 } from '../../sdk/src/schemas.ts';
+import { BrandDnaImportSchema, InvitationAnswerSchema, InvitationCreateSchema } from '../../sdk/src/index.ts';
 import { API, AXES_EXAMPLE, call, closeDb, createBrandDna, createTeam, expectClientError, expectProblem, expectStatus, snapshot, type Team, type TestUser } from './helpers.ts';
 
 const PRESET_ID = '7f3c1a2e-0001-4c6e-9a51-000000000001';
@@ -45,9 +46,12 @@ const WRITE_ROUTES: WriteRoute[] = [
   { name: 'POST /workspaces', method: 'POST', path: () => '/workspaces', as: (t) => t.owner, schema: WorkspaceCreateSchema, valid: () => ({ name: 'Team' }) },
   { name: 'PATCH /workspaces/:id', method: 'PATCH', path: (c) => `/workspaces/${c.team.workspaceId}`, as: (t) => t.owner, schema: WorkspaceUpdateSchema, valid: () => ({ name: 'Team' }) },
   { name: 'POST /workspaces/:id/members', method: 'POST', path: (c) => `/workspaces/${c.team.workspaceId}/members`, as: (t) => t.owner, schema: MemberAddSchema, valid: (c) => ({ email: c.team.outsider.email, role: 'viewer' }) },
+  { name: 'POST /workspaces/:id/invitations', method: 'POST', path: (c) => `/workspaces/${c.team.workspaceId}/invitations`, as: (t) => t.owner, schema: InvitationCreateSchema, valid: (c) => ({ email: c.team.outsider.email, role: 'viewer', expiresInDays: 7 }) },
+  { name: 'POST /invitations/accept', method: 'POST', path: () => '/invitations/accept', as: (t) => t.outsider, schema: InvitationAnswerSchema, valid: () => ({ token: `tkinv_${'A'.repeat(43)}` }) },
   { name: 'PATCH /workspaces/:id/members/:userId', method: 'PATCH', path: (c) => `/workspaces/${c.team.workspaceId}/members/${c.team.viewer.id}`, as: (t) => t.owner, schema: MemberUpdateSchema, valid: () => ({ role: 'editor' }) },
   { name: 'POST /brand-dna', method: 'POST', path: () => '/brand-dna', as: (t) => t.editor, schema: BrandDnaCreateSchema, valid: (c) => ({ workspaceId: c.team.workspaceId, name: 'Brand', axes: AXES_EXAMPLE }) },
   { name: 'POST /brand-dna/from-preset', method: 'POST', path: () => '/brand-dna/from-preset', as: (t) => t.editor, schema: BrandDnaFromPresetSchema, valid: (c) => ({ workspaceId: c.team.workspaceId, presetId: PRESET_ID }) },
+  { name: 'POST /brand-dna/import', method: 'POST', path: (c) => `/brand-dna/import?workspaceId=${c.team.workspaceId}`, as: (t) => t.editor, schema: BrandDnaImportSchema, valid: () => ({ id: 'brand-001', name: 'Brand', description: 'd', axes: AXES_EXAMPLE, version: '1.0.0', createdAt: '2024-01-01T00:00:00.000Z', updatedAt: '2024-01-02T00:00:00.000Z' }) },
   { name: 'PUT /brand-dna/:id', method: 'PUT', path: (c) => `/brand-dna/${c.brandDnaId}`, as: (t) => t.editor, schema: BrandDnaReplaceSchema, valid: () => ({ name: 'Brand', axes: AXES_EXAMPLE }) },
   { name: 'PATCH /brand-dna/:id', method: 'PATCH', path: (c) => `/brand-dna/${c.brandDnaId}`, as: (t) => t.editor, schema: BrandDnaPatchSchema, valid: () => ({ axes: { density: 0.5 } }) },
   { name: 'POST /presets', method: 'POST', path: () => '/presets', as: (t) => t.editor, schema: PresetCreateSchema, valid: () => ({ name: 'P', category: 'tech', axes: AXES_EXAMPLE }) },

@@ -56,15 +56,16 @@ export async function hs256Token(claims: Record<string, unknown>, secret = stack
   return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
 }
 
-/** Inserts an auth user (the profile follows by trigger) and mints their access token. */
-export async function createUser(options: { admin?: boolean; name?: string } = {}): Promise<TestUser> {
+/** Inserts an auth user (the profile follows by trigger) and mints their access token. Their
+ * e-mail address is confirmed unless `confirmed: false`. */
+export async function createUser(options: { admin?: boolean; name?: string; confirmed?: boolean } = {}): Promise<TestUser> {
   const id = randomUUID();
   const email = `${options.name ?? 'user'}-${id.slice(0, 8)}@example.com`;
   await db()`
     insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at, created_at, updated_at)
     values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${email},
             ${db().json({ provider: 'email', providers: ['email'], ...(options.admin ? { role: 'admin' } : {}) })},
-            ${db().json({})}, now(), now(), now())`;
+            ${db().json({})}, ${options.confirmed === false ? null : new Date()}, now(), now())`;
   const user = { id, email, admin: !!options.admin };
   return { ...user, token: await es256Token(userClaims(user)) };
 }
@@ -198,7 +199,14 @@ export interface Team {
   admin: TestUser;
 }
 
-/** A workspace with an owner, an editor and a viewer (added through the API), plus an outsider and a platform admin. */
+/** Invites `user` into the workspace as `owner` and has them accept the link token: how people join. */
+export async function joinWorkspace(workspaceId: string, owner: TestUser, user: TestUser, role: 'viewer' | 'editor' | 'owner'): Promise<void> {
+  const invited = await call(`/workspaces/${workspaceId}/invitations`, { method: 'POST', as: owner, body: { email: user.email, role } });
+  expectStatus(invited, 201);
+  expectStatus(await call('/invitations/accept', { method: 'POST', as: user, body: { token: invited.body.token } }), 200);
+}
+
+/** A workspace with an owner, an editor and a viewer (invited, and joined, through the API), plus an outsider and a platform admin. */
 export async function createTeam(name = 'Team'): Promise<Team> {
   const [owner, editor, viewer, outsider, admin] = await Promise.all([
     createUser({ name: 'owner' }),
@@ -210,9 +218,7 @@ export async function createTeam(name = 'Team'): Promise<Team> {
   const created = await call('/workspaces', { method: 'POST', as: owner, body: { name } });
   expectStatus(created, 201);
   const workspaceId = created.body.id as string;
-  for (const [user, role] of [[editor, 'editor'], [viewer, 'viewer']] as const) {
-    expectStatus(await call(`/workspaces/${workspaceId}/members`, { method: 'POST', as: owner, body: { email: user.email, role } }), 201);
-  }
+  await Promise.all([joinWorkspace(workspaceId, owner, editor, 'editor'), joinWorkspace(workspaceId, owner, viewer, 'viewer')]);
   return { workspaceId, owner, editor, viewer, outsider, admin };
 }
 
@@ -227,9 +233,10 @@ export async function createBrandDna(team: Team, body: Record<string, unknown> =
 }
 
 /**
- * Row counts, roles and revision sums of everything a team can write (its workspace, its brand DNA
- * and their history, its members' and workspace's presets, workspaces its members created): equal
- * before and after means nothing changed. Scoped, because other suites write at the same time.
+ * Row counts, roles and revision sums of everything a team can write (its workspace, its brand DNA,
+ * their history and origins, its invitations, its members' and workspace's presets, workspaces its
+ * members created): equal before and after means nothing changed. Scoped, because other suites
+ * write at the same time.
  */
 export async function snapshot(team: Team): Promise<Record<string, string>> {
   const users = [team.owner.id, team.editor.id, team.viewer.id, team.outsider.id, team.admin.id];
@@ -241,6 +248,8 @@ export async function snapshot(team: Team): Promise<Record<string, string>> {
            (select count(*) from public.brand_dna where workspace_id = ${ws})::text as brand_dna,
            (select coalesce(sum(revision), 0) from public.brand_dna where workspace_id = ${ws})::text as revisions,
            (select count(*) from public.brand_dna_versions where workspace_id = ${ws})::text as versions,
+           (select string_agg(brand_dna_id::text || ':' || external_id || ':' || source_revision, ',' order by brand_dna_id) from public.brand_dna_origins where workspace_id = ${ws}) as origins,
+           (select string_agg(concat_ws(':', id, role, accepted_at, declined_at, revoked_at), ',' order by id) from public.workspace_invitations where workspace_id = ${ws}) as invitations,
            (select count(*) from public.presets where owner_id = any(${users}::uuid[]) or workspace_id = ${ws} or created_by = any(${users}::uuid[]))::text as presets,
            (select coalesce(max(updated_at)::text, '') from public.presets where owner_id = any(${users}::uuid[]) or workspace_id = ${ws} or is_builtin) as presets_updated`;
   return row as Record<string, string>;

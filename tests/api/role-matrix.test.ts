@@ -9,6 +9,7 @@ type Role = 'anon' | 'outsider' | 'viewer' | 'editor' | 'owner' | 'admin';
 const ROLES: Role[] = ['anon', 'outsider', 'viewer', 'editor', 'owner', 'admin'];
 const BUILTIN_ID = '7f3c1a2e-0001-4c6e-9a51-000000000001';
 const MATRIX_AXES = { density: 0.123, warmth: 0.123, playfulness: 0.123, sophistication: 0.123, energy: 0.123 };
+const STUDIO_BRAND_DNA = { id: 'brand-001', name: 'Matrix brand', axes: MATRIX_AXES, version: '1.0.0', createdAt: '2024-01-01T00:00:00.000Z', updatedAt: '2024-01-02T00:00:00.000Z' };
 
 interface Fixture {
   team: Team;
@@ -16,6 +17,8 @@ interface Fixture {
   workspacePresetId: string;
   builtinPresetId: string;
   newcomer: TestUser;
+  /** An invitation of the newcomer into the team's workspace. */
+  invitationId: string;
 }
 
 async function fixture(): Promise<Fixture> {
@@ -27,7 +30,9 @@ async function fixture(): Promise<Fixture> {
     createUser({ name: 'newcomer' }),
   ]);
   expect([preset.status, builtin.status]).toEqual([201, 201]);
-  return { team, brandDnaId: brand.id, workspacePresetId: preset.body.id, builtinPresetId: builtin.body.id, newcomer };
+  const invitation = await call(`/workspaces/${team.workspaceId}/invitations`, { method: 'POST', as: team.owner, body: { email: newcomer.email } });
+  expect(invitation.status).toBe(201);
+  return { team, brandDnaId: brand.id, workspacePresetId: preset.body.id, builtinPresetId: builtin.body.id, newcomer, invitationId: invitation.body.id };
 }
 
 function userFor(team: Team, role: Role): TestUser | null {
@@ -53,13 +58,24 @@ const CASES: Case[] = [
   { route: 'PATCH /workspaces/:id', path: (f) => `/workspaces/${f.team.workspaceId}`, body: () => ({ name: 'Renamed' }), mutates: true, expect: [401, 404, 403, 403, 200, 404] },
   { route: 'DELETE /workspaces/:id', path: (f) => `/workspaces/${f.team.workspaceId}`, mutates: true, expect: [401, 404, 403, 403, 204, 404] },
   { route: 'GET /workspaces/:id/members', path: (f) => `/workspaces/${f.team.workspaceId}/members`, expect: [401, 404, 200, 200, 200, 404] },
-  { route: 'POST /workspaces/:id/members', path: (f) => `/workspaces/${f.team.workspaceId}/members`, body: (f) => ({ email: f.newcomer.email }), mutates: true, expect: [401, 404, 403, 403, 201, 404] },
+  // People join by invitation; adding members directly is for the service role.
+  { route: 'POST /workspaces/:id/members', path: (f) => `/workspaces/${f.team.workspaceId}/members`, body: (f) => ({ email: f.newcomer.email }), mutates: true, expect: [401, 404, 403, 403, 403, 404] },
   { route: 'PATCH /workspaces/:id/members/:userId', path: (f) => `/workspaces/${f.team.workspaceId}/members/${f.team.viewer.id}`, body: () => ({ role: 'editor' }), mutates: true, expect: [401, 404, 403, 403, 200, 404] },
   // Members may remove themselves: the viewer removing the viewer is leaving.
   { route: 'DELETE /workspaces/:id/members/:userId', path: (f) => `/workspaces/${f.team.workspaceId}/members/${f.team.viewer.id}`, mutates: true, expect: [401, 404, 204, 403, 204, 404] },
+  { route: 'POST /workspaces/:id/invitations', path: (f) => `/workspaces/${f.team.workspaceId}/invitations`, body: (f) => ({ email: f.newcomer.email }), mutates: true, expect: [401, 404, 403, 403, 201, 404] },
+  { route: 'GET /workspaces/:id/invitations', path: (f) => `/workspaces/${f.team.workspaceId}/invitations`, expect: [401, 404, 403, 403, 200, 404] },
+  { route: 'DELETE /workspaces/:id/invitations/:invitationId', path: (f) => `/workspaces/${f.team.workspaceId}/invitations/${f.invitationId}`, mutates: true, expect: [401, 404, 403, 403, 204, 404] },
+  { route: 'GET /invitations', path: () => '/invitations', expect: [401, 200, 200, 200, 200, 200] },
+  // Only the invited address (the newcomer, not in this table) may answer by id.
+  { route: 'POST /invitations/accept', path: () => '/invitations/accept', body: (f) => ({ id: f.invitationId }), expect: [401, 404, 404, 404, 404, 404] },
+  { route: 'POST /invitations/decline', path: () => '/invitations/decline', body: (f) => ({ id: f.invitationId }), expect: [401, 404, 404, 404, 404, 404] },
   { route: 'GET /brand-dna', path: (f) => `/brand-dna?workspaceId=${f.team.workspaceId}`, expect: [401, 200, 200, 200, 200, 200] },
   { route: 'POST /brand-dna', path: () => '/brand-dna', body: (f) => ({ workspaceId: f.team.workspaceId, name: 'New', axes: AXES_EXAMPLE }), mutates: true, expect: [401, 404, 403, 201, 201, 404] },
   { route: 'POST /brand-dna/from-preset', path: () => '/brand-dna/from-preset', body: (f) => ({ workspaceId: f.team.workspaceId, presetId: BUILTIN_ID }), mutates: true, expect: [401, 404, 403, 201, 201, 404] },
+  { route: 'POST /brand-dna/import', path: (f) => `/brand-dna/import?workspaceId=${f.team.workspaceId}`, body: () => STUDIO_BRAND_DNA, mutates: true, expect: [401, 404, 403, 200, 200, 404] },
+  { route: 'GET /brand-dna/export', path: (f) => `/brand-dna/export?workspaceId=${f.team.workspaceId}`, expect: [401, 404, 200, 200, 200, 404] },
+  { route: 'GET /brand-dna/:id/export', path: (f) => `/brand-dna/${f.brandDnaId}/export`, expect: [401, 404, 200, 200, 200, 404] },
   { route: 'GET /brand-dna/:id', path: (f) => `/brand-dna/${f.brandDnaId}`, expect: [401, 404, 200, 200, 200, 404] },
   { route: 'PUT /brand-dna/:id', path: (f) => `/brand-dna/${f.brandDnaId}`, body: () => ({ name: 'Replaced', axes: AXES_EXAMPLE }), mutates: true, expect: [401, 404, 403, 200, 200, 404] },
   { route: 'PATCH /brand-dna/:id', path: (f) => `/brand-dna/${f.brandDnaId}`, body: () => ({ axes: { energy: 0.2 } }), mutates: true, expect: [401, 404, 403, 200, 200, 404] },

@@ -1,20 +1,10 @@
 // The story of two teammates, end to end through the SDK against the stack: sign-up, a workspace
-// and roles, a brand DNA from a preset, concurrent edits with ifMatch, history, compare, restore,
-// preset search, live changes, presence, and sign-out ending realtime access.
+// and an invitation, a brand DNA from a preset, concurrent edits with ifMatch, history, compare,
+// restore, preset search, live changes, presence, and sign-out ending realtime access.
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createStudioClient, type BrandDnaChange, type StudioClient } from '../../sdk/src/index.ts';
-
-const stack = inject('stack');
-
-function client(): StudioClient {
-  return createStudioClient({
-    url: stack.url,
-    key: stack.publishableKey,
-    supabase: { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } },
-  });
-}
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BrandDnaChange } from '../../sdk/src/index.ts';
+import { testClient } from './helpers.ts';
 
 /** Resolves with the first value `take` accepts, or rejects after `ms`. */
 function waitFor<T>(subscribe: (push: (value: T) => void) => void, take: (value: T) => boolean, ms = 10_000): Promise<T> {
@@ -30,8 +20,8 @@ function waitFor<T>(subscribe: (push: (value: T) => void) => void, take: (value:
 }
 
 describe('two teammates through the SDK', () => {
-  const ada = client();
-  const bob = client();
+  const ada = testClient();
+  const bob = testClient();
   const suffix = randomBytes(4).toString('hex');
   const adaEmail = `ada-${suffix}@example.com`;
   const bobEmail = `bob-${suffix}@example.com`;
@@ -59,7 +49,9 @@ describe('two teammates through the SDK', () => {
     expect(ws.data!.role).toBe('owner');
     workspaceId = ws.data!.id;
 
-    const added = await ada.workspaces.addMember(workspaceId, { email: bobEmail, role: 'editor' });
+    const invited = await ada.workspaces.invite(workspaceId, { email: bobEmail, role: 'editor' });
+    expect(invited.error).toBeNull();
+    const added = await bob.invitations.accept({ id: invited.data!.id });
     expect(added.error).toBeNull();
     expect(added.data).toMatchObject({ userId: bobId, role: 'editor', displayName: 'Bob' });
 

@@ -9,8 +9,12 @@ import {
   type BrandDnaChange,
   type BrandDnaComparison,
   type Database,
+  type InvitationAnswer,
+  type InvitationCreated,
+  type InvitationNotice,
   type PageIterator,
   type Preset,
+  type StudioBrandDna,
   type StudioError,
   type StudioResult,
   type Unsubscribe,
@@ -46,6 +50,21 @@ describe('SDK types', () => {
     void client.brandDna.update('id', { axes: { energy: 'high' } });
     // @ts-expect-error: unknown axis
     void client.brandDna.update('id', { axes: { loudness: 1 } });
+  });
+
+  it('types invitations and the studio\'s Brand DNA files', () => {
+    expectTypeOf(client.workspaces.invite).returns.resolves.toEqualTypeOf<StudioResult<InvitationCreated>>();
+    expectTypeOf(client.invitations.accept).parameter(0).toEqualTypeOf<InvitationAnswer>();
+    expectTypeOf(client.invitations.watch).parameter(0).toEqualTypeOf<(notice: InvitationNotice) => void>();
+    // @ts-expect-error: an invitation is answered by its id or by its token, not both
+    void client.invitations.accept({ id: 'id', token: 'token' });
+    expectTypeOf(client.brandDna.export).returns.resolves.toEqualTypeOf<StudioResult<StudioBrandDna>>();
+    expectTypeOf(client.brandDna.exportWorkspace).returns.resolves.toEqualTypeOf<StudioResult<StudioBrandDna[]>>();
+    // The studio package's objects hold Date timestamps: they go in as they are.
+    const fromStudio = { id: 'brand-001', name: 'Brand', axes: { density: 0, warmth: 0, playfulness: 0, sophistication: 0, energy: 0 }, version: '1.0.0', createdAt: new Date(), updatedAt: new Date() };
+    void client.brandDna.import('workspace', [fromStudio]);
+    // @ts-expect-error: the studio's fields only
+    void client.brandDna.import('workspace', { ...fromStudio, slug: 'brand' });
   });
 
   it('paginates with async iterators and watches with unsubscribe functions', () => {

@@ -55,16 +55,23 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+type NewBrandDna = BrandDnaWrite & { workspaceId: string; name: string };
+
 /**
  * Inserts a brand DNA. A slug the client chose must be free (else 409 slug_taken); a derived one
  * gets a numeric suffix until it is free.
  */
-async function insertBrandDna(tx: Tx, caller: Caller, write: BrandDnaWrite & { workspaceId: string; name: string }): Promise<BrandDnaRow> {
+async function insertBrandDna(tx: Tx, caller: Caller, write: NewBrandDna): Promise<BrandDnaRow> {
   await requireWorkspaceRole(tx, caller, write.workspaceId, 'editor', 'create brand DNA');
   if (write.slug !== undefined) {
     const [row] = await tx<BrandDnaRow[]>`insert into public.brand_dna ${tx(brandDnaToColumns(write) as Record<string, unknown>)} returning *`;
     return row!;
   }
+  return insertWithDerivedSlug(tx, write);
+}
+
+/** Inserts a brand DNA with a slug derived from its name, suffixed until it is free. */
+export async function insertWithDerivedSlug(tx: Tx, write: NewBrandDna): Promise<BrandDnaRow> {
   const base = slugify(write.name);
   const taken = new Set(
     (

@@ -17,7 +17,7 @@ import {
 } from '../../../sdk/src/contract.ts';
 import type { Tx } from '../../_shared/db.ts';
 import { problem } from '../../_shared/problems.ts';
-import { requireWorkspaceRole } from '../access.ts';
+import { workspaceAccess } from '../access.ts';
 import { json, noContent, route, type RouteSpec } from '../registry.ts';
 
 const TAG = 'Workspaces';
@@ -42,7 +42,7 @@ async function explainMemberMiss(tx: Tx, workspaceId: string, userId: string, ac
 }
 
 /** A member with the e-mail and display name from their profile. */
-async function memberWithProfile(tx: Tx, workspaceId: string, userId: string): Promise<MemberRow> {
+export async function memberWithProfile(tx: Tx, workspaceId: string, userId: string): Promise<MemberRow> {
   const [row] = await tx<MemberRow[]>`
     select m.*, p.email, p.display_name
     from public.workspace_members m left join public.profiles p on p.id = m.user_id
@@ -167,8 +167,10 @@ export const workspaceRoutes: RouteSpec[] = [
     method: 'post',
     path: '/v1/workspaces/:id/members',
     operationId: 'addMember',
-    summary: 'Add a member by e-mail',
-    description: 'Owners. The user must already have an account.',
+    summary: 'Add a member by e-mail (service role)',
+    description:
+      'The service role only (admin tooling): adds the account with this address without asking them (404 `user_not_found` when there is none). ' +
+      'People join by accepting an invitation (`POST /workspaces/{id}/invitations`); members get 403 `invitation_required` here.',
     tag: TAG,
     auth: 'user',
     params: IdParams,
@@ -177,7 +179,10 @@ export const workspaceRoutes: RouteSpec[] = [
     problems: [403, 409],
     async handler({ params, body, caller, db }) {
       const row = await db(async (tx) => {
-        await requireWorkspaceRole(tx, caller, params.id, 'owner', 'add members');
+        if (!(await workspaceAccess(tx, params.id)).visible) throw problem.notFound('There is no workspace with this id that you can see.', 'workspace_not_found');
+        if (caller.role !== 'service_role') {
+          throw problem.forbidden('Nobody joins without agreeing: invite them with POST /workspaces/{id}/invitations. Adding members directly is for the service role.', 'invitation_required');
+        }
         const [added] = await tx<MemberRow[]>`
           select * from public.add_workspace_member(${params.id}, ${body.email}, ${body.role ?? 'viewer'}::public.workspace_role)`;
         return memberWithProfile(tx, params.id, added!.user_id);

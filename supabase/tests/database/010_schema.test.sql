@@ -6,8 +6,8 @@ select plan(87);
 -- ---------------------------------------------------------------------------------------------
 -- Tables and columns
 -- ---------------------------------------------------------------------------------------------
-select tables_are('public', array['profiles', 'workspaces', 'workspace_members', 'brand_dna', 'brand_dna_versions', 'presets'],
-  'public has exactly the six product tables');
+select tables_are('public', array['profiles', 'workspaces', 'workspace_members', 'workspace_invitations', 'brand_dna', 'brand_dna_versions', 'brand_dna_origins', 'presets'],
+  'public has exactly the product tables');
 select has_table('private', 'rate_limit_buckets', 'the rate-limit counters live in the private schema');
 select hasnt_table('public', 'rate_limit_buckets', 'rate-limit counters are not exposed in public');
 
@@ -97,8 +97,8 @@ select set_eq($$ select cmd, roles::text from pg_policies where schemaname = 'pu
   $$ values ('SELECT', '{authenticated}'), ('UPDATE', '{authenticated}'), ('DELETE', '{authenticated}') $$,
   'workspaces: no INSERT policy (create_workspace() is the way in)');
 select set_eq($$ select cmd, roles::text from pg_policies where schemaname = 'public' and tablename = 'workspace_members' $$,
-  $$ values ('SELECT', '{authenticated}'), ('INSERT', '{authenticated}'), ('UPDATE', '{authenticated}'), ('DELETE', '{authenticated}') $$,
-  'workspace_members: one policy per command');
+  $$ values ('SELECT', '{authenticated}'), ('UPDATE', '{authenticated}'), ('DELETE', '{authenticated}') $$,
+  'workspace_members: no INSERT policy (members join by accepting an invitation)');
 select set_eq($$ select cmd, roles::text from pg_policies where schemaname = 'public' and tablename = 'brand_dna' $$,
   $$ values ('SELECT', '{authenticated}'), ('INSERT', '{authenticated}'), ('UPDATE', '{authenticated}'), ('DELETE', '{authenticated}') $$,
   'brand_dna: one policy per command');
@@ -124,7 +124,8 @@ select set_eq($$
   where d.classid = 'pg_policy'::regclass and d.refclassid = 'pg_class'::regclass and d.refobjsubid > 0
     and c.relnamespace = 'public'::regnamespace $$,
   $$ values ('profiles', 'id'), ('workspaces', 'id'), ('workspace_members', 'workspace_id'), ('workspace_members', 'user_id'),
-            ('brand_dna', 'workspace_id'), ('brand_dna_versions', 'workspace_id'),
+            ('workspace_invitations', 'workspace_id'), ('workspace_invitations', 'email'),
+            ('brand_dna', 'workspace_id'), ('brand_dna_versions', 'workspace_id'), ('brand_dna_origins', 'workspace_id'),
             ('presets', 'is_builtin'), ('presets', 'owner_id'), ('presets', 'workspace_id') $$,
   'the columns policies filter on are the expected ones');
 select is_empty($$
@@ -176,6 +177,10 @@ select set_eq($$
   where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace) and p.prosecdef $$,
   $$ values ('public.create_workspace(text)'::regprocedure::oid),
             ('public.add_workspace_member(uuid,text,public.workspace_role)'::regprocedure),
+            ('public.create_workspace_invitation(uuid,text,public.workspace_role,interval)'::regprocedure),
+            ('public.accept_workspace_invitation(uuid,text)'::regprocedure), ('public.decline_workspace_invitation(uuid,text)'::regprocedure),
+            ('public.revoke_workspace_invitation(uuid)'::regprocedure), ('public.my_pending_invitations()'::regprocedure),
+            ('private.confirmed_email()'::regprocedure), ('private.withdraw_invitations_of_former_owner()'::regprocedure),
             ('private.member_workspace_ids()'::regprocedure), ('private.has_workspace_role(uuid,public.workspace_role)'::regprocedure),
             ('private.keep_last_owner()'::regprocedure), ('private.sync_profile_from_auth_user()'::regprocedure),
             ('private.snapshot_brand_dna()'::regprocedure), ('private.broadcast_brand_dna_change()'::regprocedure),

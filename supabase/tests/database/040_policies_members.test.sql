@@ -1,7 +1,8 @@
--- workspace_members: the policy matrix, add_workspace_member(), and the last-owner guard. anon has
--- no privilege on the table (42501); denials by policy touch zero rows.
+-- workspace_members: the policy matrix, add_workspace_member() (service role only: users join by
+-- accepting an invitation, see 110_invitations), and the last-owner guard. anon has no privilege on
+-- the table (42501); denials by policy touch zero rows.
 begin;
-select plan(59);
+select plan(61);
 
 select * from tests.create_team('a') \gset a_
 select * from tests.create_team('b') \gset b_
@@ -56,18 +57,23 @@ select tests.clear_authentication();
 select is((select count(*) from public.workspace_members where workspace_id = :'a_workspace_id'), 3::bigint, 'no denied insert added a member');
 
 select tests.authenticate_as(:'a_owner_id');
+select throws_ok(format($$insert into public.workspace_members (workspace_id, user_id, role) values (%L, %L, 'viewer')$$, :'a_workspace_id', :'newcomer'),
+  '42501', null, 'not even an owner adds members directly (they invite)');
+select tests.authenticate_as_service_role();
 select is(tests.affected_rows(format($$insert into public.workspace_members (workspace_id, user_id, role) values (%L, %L, 'viewer')$$, :'a_workspace_id', :'newcomer')),
-  1::bigint, 'the owner adds a member');
+  1::bigint, 'the service role adds a member');
 select throws_ok(format($$insert into public.workspace_members (workspace_id, user_id, role) values (%L, %L, 'editor')$$, :'a_workspace_id', :'newcomer'),
   '23505', null, 'a user is a member only once');
-select tests.authenticate_as_service_role();
 select is(tests.affected_rows(format($$insert into public.workspace_members (workspace_id, user_id, role) values (%L, %L, 'viewer')$$, :'b_workspace_id', :'newcomer')),
   1::bigint, 'the service role adds members anywhere');
 
--- add_workspace_member(): by e-mail, owners only, no probing for accounts
+-- add_workspace_member(): by e-mail, for the service role only
 select tests.authenticate_as(:'a_owner_id');
+select throws_ok(format($$select public.add_workspace_member(%L, 'outsider@test.local', 'editor')$$, :'a_workspace_id'), '42501', null,
+  'an owner cannot add a member by e-mail either');
+select tests.authenticate_as_service_role();
 select results_eq(format($$select user_id, role::text from public.add_workspace_member(%L, '  OUTSIDER@test.local ', 'editor')$$, :'a_workspace_id'),
-  format($$values (%L::uuid, 'editor')$$, :'outsider'), 'an owner adds a member by e-mail (case and spaces ignored)');
+  format($$values (%L::uuid, 'editor')$$, :'outsider'), 'the service role adds a member by e-mail (case and spaces ignored)');
 select throws_ok(format($$select public.add_workspace_member(%L, 'nobody@test.local')$$, :'a_workspace_id'), 'TK002', null,
   'an unknown e-mail address is TK002');
 select throws_ok(format($$select public.add_workspace_member(%L, 'outsider@test.local')$$, :'a_workspace_id'), '23505', null,

@@ -1,0 +1,177 @@
+// Invitations: owners invite by e-mail, list and revoke; invitees list theirs and accept (which
+// makes the membership) or decline. The database checks everything (token, expiry, address,
+// use-once) in its SECURITY DEFINER functions; this file maps their errors onto problems.
+import { z } from 'zod';
+import { IdSchema, MemberSchema, memberFromRow } from '../../../sdk/src/contract.ts';
+import {
+  InvitationAnswerSchema,
+  InvitationCreateSchema,
+  InvitationCreatedSchema,
+  InvitationListSchema,
+  ReceivedInvitationListSchema,
+  invitationCreatedFromRow,
+  invitationFromRow,
+  receivedInvitationFromRow,
+  type InvitationRow,
+} from '../../../sdk/src/invitations.ts';
+import { problem, type ApiError } from '../../_shared/problems.ts';
+import { requireWorkspaceRole } from '../access.ts';
+import { json, noContent, route, type RouteSpec } from '../registry.ts';
+import { memberWithProfile } from './workspaces.ts';
+
+const TAG = 'Invitations';
+const WorkspaceParams = z.strictObject({ id: IdSchema });
+const InvitationParams = z.strictObject({ id: IdSchema, invitationId: IdSchema });
+
+/** The database's invitation errors (SQLSTATE class TK, see the invitations migration). */
+const INVITATION_PROBLEMS: Record<string, () => ApiError> = {
+  TK110: () => problem.notFound('There is no such invitation for you: check the link, or sign in with the invited (confirmed) e-mail address.', 'invitation_not_found'),
+  TK111: () => problem.conflict('invitation_expired', 'The invitation has expired; ask an owner of the workspace for a new one.'),
+  TK112: () => problem.conflict('invitation_revoked', 'The invitation was withdrawn (or replaced by a newer one).'),
+  TK113: () => problem.conflict('invitation_used', 'The invitation was already accepted or declined.'),
+  TK114: () => problem.conflict('already_member', 'That person is already a member of this workspace.'),
+};
+
+/** Runs `work`, turning the database's invitation errors into their problems. */
+async function answering<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const known = INVITATION_PROBLEMS[(err as { code?: string } | null)?.code ?? ''];
+    throw known ? known() : err;
+  }
+}
+
+export const invitationRoutes: RouteSpec[] = [
+  route({
+    method: 'post',
+    path: '/v1/workspaces/:id/invitations',
+    operationId: 'createInvitation',
+    summary: 'Invite someone by e-mail',
+    description:
+      'Owners. The answer is the same whether or not the address has an account (409 `already_member` only for an address of a member, which owners see anyway). ' +
+      'It carries the secret link `token`, shown only here: put it into a link to your app; whoever signs up or signs in with it may accept. ' +
+      'A confirmed account with that address also sees the invitation in `GET /invitations` and gets a notice on its private Realtime topic `user:<id>`. ' +
+      'A new invitation to the same address replaces the open one; an owner who is demoted or removed takes their open invitations along.',
+    tag: TAG,
+    auth: 'user',
+    params: WorkspaceParams,
+    body: InvitationCreateSchema,
+    responses: { 201: { description: 'Invited.', schema: InvitationCreatedSchema } },
+    problems: [403, 409],
+    async handler({ params, body, caller, db }) {
+      const row = await answering(() =>
+        db(async (tx) => {
+          await requireWorkspaceRole(tx, caller, params.id, 'owner', 'invite people');
+          const [made] = await tx<(InvitationRow & { token: string })[]>`
+            select * from public.create_workspace_invitation(
+              ${params.id}, ${body.email}, ${body.role ?? 'viewer'}::public.workspace_role, make_interval(days => ${body.expiresInDays ?? 7}))`;
+          return made!;
+        }),
+      );
+      return json(invitationCreatedFromRow(row), 201);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/workspaces/:id/invitations',
+    operationId: 'listInvitations',
+    summary: 'List the pending invitations of a workspace',
+    description: 'Owners. Oldest first; without their tokens.',
+    tag: TAG,
+    auth: 'user',
+    params: WorkspaceParams,
+    responses: { 200: { description: 'The pending invitations.', schema: InvitationListSchema } },
+    problems: [403],
+    async handler({ params, caller, db }) {
+      const rows = await db(async (tx) => {
+        await requireWorkspaceRole(tx, caller, params.id, 'owner', 'see invitations');
+        return tx<InvitationRow[]>`
+          select i.id, i.workspace_id, i.email, i.role, i.invited_by, i.created_at, i.expires_at
+          from public.workspace_invitations i
+          where i.workspace_id = ${params.id}
+            and i.accepted_at is null and i.declined_at is null and i.revoked_at is null and i.expires_at > now()
+          order by i.created_at, i.id`;
+      });
+      return json({ data: rows.map(invitationFromRow) });
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/workspaces/:id/invitations/:invitationId',
+    operationId: 'revokeInvitation',
+    summary: 'Withdraw an invitation',
+    description: 'Owners. Neither its id nor its link can be used afterwards; withdrawing twice is fine. An accepted or declined invitation stays as it is (409 `invitation_used`).',
+    tag: TAG,
+    auth: 'user',
+    params: InvitationParams,
+    responses: { 204: { description: 'Withdrawn.' } },
+    problems: [403, 409],
+    async handler({ params, caller, db }) {
+      await answering(() =>
+        db(async (tx) => {
+          await requireWorkspaceRole(tx, caller, params.id, 'owner', 'withdraw invitations');
+          const [found] = await tx`select 1 from public.workspace_invitations where id = ${params.invitationId} and workspace_id = ${params.id}`;
+          if (!found) throw problem.notFound('This workspace has no such invitation.', 'invitation_not_found');
+          await tx`select public.revoke_workspace_invitation(${params.invitationId})`;
+        }),
+      );
+      return noContent();
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/invitations',
+    operationId: 'listMyInvitations',
+    summary: 'List the invitations to you',
+    description: 'The pending invitations to the caller\'s e-mail address, once Auth has confirmed it; newest first, with the workspace\'s name and the inviter\'s display name.',
+    tag: TAG,
+    auth: 'user',
+    responses: { 200: { description: 'The pending invitations.', schema: ReceivedInvitationListSchema } },
+    async handler({ once }) {
+      const rows = await once((tx) => tx<InvitationRow[]>`select * from public.my_pending_invitations()`);
+      return json({ data: rows.map(receivedInvitationFromRow) });
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/invitations/accept',
+    operationId: 'acceptInvitation',
+    summary: 'Accept an invitation',
+    description:
+      'Signed-in users, with the invitation\'s `id` (for the invited, confirmed address) or its link `token` (whoever holds it). Makes the caller a member with the invited role. ' +
+      'Each invitation is used once (409 `invitation_used`, also for the second of two concurrent accepts); 409 `invitation_expired` / `invitation_revoked`; ' +
+      '404 `invitation_not_found` for a wrong token or an invitation to another address.',
+    tag: TAG,
+    auth: 'user',
+    body: InvitationAnswerSchema,
+    responses: { 200: { description: 'You are a member now.', schema: MemberSchema } },
+    problems: [403, 404, 409],
+    async handler({ body, db }) {
+      const member = await answering(() =>
+        db(async (tx) => {
+          const [joined] = await tx<{ workspace_id: string; user_id: string }[]>`
+            select workspace_id, user_id from public.accept_workspace_invitation(${body.id ?? null}::uuid, ${body.token ?? null}::text)`;
+          return memberWithProfile(tx, joined!.workspace_id, joined!.user_id);
+        }),
+      );
+      return json(memberFromRow(member));
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/invitations/decline',
+    operationId: 'declineInvitation',
+    summary: 'Decline an invitation',
+    description: 'Signed-in users, with the invitation\'s `id` (the invited, confirmed address) or its link `token`. It can no longer be accepted.',
+    tag: TAG,
+    auth: 'user',
+    body: InvitationAnswerSchema,
+    responses: { 204: { description: 'Declined.' } },
+    problems: [403, 404, 409],
+    async handler({ body, once }) {
+      await answering(() => once((tx) => tx`select public.decline_workspace_invitation(${body.id ?? null}::uuid, ${body.token ?? null}::text)`));
+      return noContent();
+    },
+  }),
+];
