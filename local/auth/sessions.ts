@@ -74,11 +74,6 @@ export async function activeRefreshToken(db: Db, sessionId: string): Promise<Ref
   return row ?? null;
 }
 
-/** Legacy reuse detection: every live token of the session is revoked; the session row stays. */
-export async function revokeTokenFamily(db: Db, sessionId: string): Promise<void> {
-  await db`update auth.refresh_tokens set revoked = true, updated_at = ${new Date()} where session_id = ${sessionId} and revoked = false`;
-}
-
 export async function findSession(db: Db, id: string, forUpdate = false): Promise<SessionRow | null> {
   const [row] = forUpdate
     ? await db<SessionRow[]>`select id, user_id, aal, not_after from auth.sessions where id = ${id} for update`

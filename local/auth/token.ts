@@ -10,7 +10,7 @@ import {
   grantSession,
   insertRefreshToken,
   LEGACY_TOKEN_LENGTH,
-  revokeTokenFamily,
+  logout,
   tokenResponse,
   touchSession,
   type RefreshTokenRow,
@@ -106,9 +106,11 @@ async function refreshGrant(ctx: AuthContext, r: Request): Promise<void> {
         const interval = ctx.config.auth.refreshTokenReuseInterval;
         const reusable = interval > 0 && Date.now() < current.updated_at.getTime() + interval * 1000;
         if (!reusable) {
-          // Reuse of an old generation looks like theft: the whole family is revoked, and that
-          // must stick even though the request fails.
-          await revokeTokenFamily(tx, sessionId);
+          // Reuse of an old generation looks like theft: the session ends with all its tokens,
+          // access tokens included (as Supabase Auth does with its current refresh-token format;
+          // its legacy path only revoked the refresh tokens), and that must stick although the
+          // request fails.
+          await logout(tx, user.id, sessionId, 'local');
           return { error: Errors.refreshTokenAlreadyUsed() };
         }
       }

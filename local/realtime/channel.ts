@@ -3,7 +3,7 @@
 // channel handles its messages one at a time, in order, like the real per-channel process.
 import { randomUUID } from 'node:crypto';
 import type { AuthContext, Extension } from './authorization.ts';
-import { PolicyError } from './authorization.ts';
+import { PolicyError, SESSION_ENDED } from './authorization.ts';
 import { isObject } from './context.ts';
 import { encodeMessage, OutboundBroadcast, type InboundMessage, type Ref, type UserBroadcast } from './frames.ts';
 import { topicKey, type Member } from './hub.ts';
@@ -170,6 +170,7 @@ export class Channel implements Member {
     if (this.isPrivate) {
       const extensions: Extension[] = this.presenceEnabled ? ['broadcast', 'presence'] : ['broadcast'];
       try {
+        if (await this.sessionEnded(token)) return this.refuse(msg.ref, `Unauthorized: ${SESSION_ENDED}`);
         const access = await this.ctx.authorizer.read(this.authContext(token), extensions);
         if (!access.broadcast && !access.presence) return this.refuse(msg.ref, `Unauthorized: ${unauthorized(this.subTopic)}`);
         this.broadcastRead = access.broadcast;
@@ -356,6 +357,7 @@ export class Channel implements Member {
     if (this.isPrivate) {
       const extensions: Extension[] = this.presenceEnabled ? ['broadcast', 'presence'] : ['broadcast'];
       try {
+        if (await this.sessionEnded(token)) return this.shutdown(SESSION_ENDED);
         const access = await this.ctx.authorizer.read(this.authContext(token), extensions);
         if (!access.broadcast && !access.presence) return this.shutdown(unauthorized(this.subTopic));
         this.broadcastRead = access.broadcast;
@@ -374,7 +376,16 @@ export class Channel implements Member {
 
   // -- token expiry and shutdown ------------------------------------------------------------------
 
-  /** Re-checks the stored token every min(5 min, time to exp), as the real server does (B.4). */
+  /** A private channel's token must name a live Auth session (beyond the real server). */
+  private async sessionEnded(token: VerifiedToken): Promise<boolean> {
+    return this.isPrivate && !(await this.ctx.authorizer.sessionActive(token.claims));
+  }
+
+  /**
+   * Re-checks the stored token every min(5 min, time to exp), as the real server does (B.4), and
+   * whether its session still exists: so a channel joined before a sign-out lasts at most one
+   * interval, even when no new token is pushed.
+   */
   private scheduleConfirm(): void {
     clearTimeout(this.confirmTimer);
     if (!this.token) return;
@@ -387,9 +398,11 @@ export class Channel implements Member {
     if (this.state !== 'joined' || !this.token) return;
     try {
       await verifyToken(this.ctx.keys, this.token.token);
+      if (await this.sessionEnded(this.token)) return this.shutdown(SESSION_ENDED);
     } catch (err) {
       if (err instanceof TokenError) return this.shutdown(err.message);
-      throw err;
+      // Database trouble says nothing about the session: ask again at the next check.
+      if (!(err instanceof PolicyError)) throw err;
     }
     this.scheduleConfirm();
   }
