@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthContext, Extension } from './authorization.ts';
 import { PolicyError, SESSION_ENDED } from './authorization.ts';
+import type { Claims } from '../jwt.ts';
 import { isObject } from './context.ts';
 import { encodeMessage, OutboundBroadcast, type InboundMessage, type Ref, type UserBroadcast } from './frames.ts';
 import { topicKey, type Member } from './hub.ts';
@@ -26,6 +27,16 @@ function filterId(params: unknown): number {
   let hash = 0;
   for (const char of JSON.stringify(params)) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
   return hash % 134_217_728;
+}
+
+/**
+ * A presence meta with `sub` set to the user id of the channel's verified token (or removed when the
+ * token has none), whatever the client sent: so peers can tell who tracked an entry. Beyond the real
+ * server, which passes the client's payload through unchanged and attests nothing.
+ */
+function withVerifiedSub(payload: Record<string, unknown>, claims: Claims): Record<string, unknown> {
+  const { sub: _claimed, ...meta } = payload;
+  return typeof claims.sub === 'string' && claims.sub !== '' ? { ...meta, sub: claims.sub } : meta;
 }
 
 /** A text-frame broadcast (`[J, r, topic, "broadcast", {type, event, payload}]`). */
@@ -324,6 +335,7 @@ export class Channel implements Member {
     const body = payload.payload ?? {};
     if (!isObject(body)) return this.reply(msg.ref, 'error', { reason: 'Presence track payload must be a map' });
     this.reply(msg.ref, 'ok', {});
+    const meta = withVerifiedSub(body, this.token!.claims);
 
     // Tracking turns presence on for a channel that joined without it (B.9: state after first track).
     let justActivated = false;
@@ -339,7 +351,7 @@ export class Channel implements Member {
       }
       justActivated = this.presenceActive;
     }
-    this.ctx.hub.track(this.key, this, this.presenceKey, body, justActivated ? this : undefined);
+    this.ctx.hub.track(this.key, this, this.presenceKey, meta, justActivated ? this : undefined);
     if (justActivated) this.push('presence_state', this.ctx.hub.presenceState(this.key));
   }
 

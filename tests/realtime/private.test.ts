@@ -122,15 +122,17 @@ describe('private channels', () => {
     expect(bobSeen.broadcasts.map((m) => m.event)).toEqual(['marker']);
   });
 
-  it('shares presence on a private channel with the policy', async () => {
+  it('shares presence on a private channel with the policy; each entry carries the verified user id as `sub`', async () => {
     const topic = uniqueTopic('test-room');
-    const alice = await realtimeClient({ token: await userToken(await createUser()) });
+    const user = await createUser();
+    const alice = await realtimeClient({ token: await userToken(user) });
     const channel = alice.client.channel(topic, { config: { private: true, presence: { key: 'alice' } } });
     channel.on('presence', { event: 'sync' }, () => {});
     await joined(channel);
-    expect(await channel.track({ status: 'here' })).toBe('ok');
+    // A `sub` the client makes up is replaced by the one its token proves.
+    expect(await channel.track({ status: 'here', sub: 'someone-else' })).toBe('ok');
     await eventually(() => channel.presenceState().alice);
-    expect(channel.presenceState().alice).toEqual([{ status: 'here', presence_ref: expect.any(String) }]);
+    expect(channel.presenceState().alice).toEqual([{ status: 'here', sub: user, presence_ref: expect.any(String) }]);
   });
 });
 
