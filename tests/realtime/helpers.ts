@@ -174,6 +174,30 @@ export function subscribe(channel: RealtimeChannel): Promise<SubscribeResult> {
   });
 }
 
+export type Received = { type: string; event: string; payload: unknown; meta?: { id: string } };
+export type SystemMessage = { extension: string; status: string; message: string; channel: string };
+
+/** Records a channel's broadcasts, system messages and subscribe states. */
+function watch(channel: RealtimeChannel, event = '*') {
+  const seen = { broadcasts: [] as Received[], system: [] as SystemMessage[], states: [] as string[] };
+  channel.on('broadcast', { event }, (m) => seen.broadcasts.push(m as Received));
+  channel.on('system', {}, (m) => seen.system.push(m as SystemMessage));
+  return seen;
+}
+
+/** Joins, failing the test unless that succeeds, and keeps recording what the channel sees. */
+export async function joinWatched(channel: RealtimeChannel, event = '*') {
+  const seen = watch(channel, event);
+  await new Promise<void>((resolve, reject) =>
+    channel.subscribe((status, err) => {
+      seen.states.push(status);
+      if (status === 'SUBSCRIBED') resolve();
+      else if (seen.states.length === 1) reject(new Error(`${status} ${err?.message ?? ''}`));
+    }),
+  );
+  return seen;
+}
+
 /** Subscribes and fails the test unless the join succeeds. */
 export async function joined(channel: RealtimeChannel): Promise<RealtimeChannel> {
   const result = await subscribe(channel);

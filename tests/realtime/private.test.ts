@@ -2,7 +2,6 @@
 // and the token lifecycle of a joined channel (B.4): refresh, expiry, revocation. Policies for the
 // `test-room:` prefix come from helpers.ts; nothing here touches other topics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RealtimeChannel } from '@supabase/supabase-js';
 import {
   RawSocket,
   closeAdmin,
@@ -12,6 +11,7 @@ import {
   forge,
   installTestPolicies,
   joinPayload,
+  joinWatched,
   joined,
   realtimeClient,
   socketUrl,
@@ -22,9 +22,6 @@ import {
   userToken,
   type TunedRealtime,
 } from './helpers.ts';
-
-type Received = { type: string; event: string; payload: unknown; meta?: { id: string } };
-type SystemMessage = { extension: string; status: string; message: string; channel: string };
 
 let tuned: TunedRealtime;
 
@@ -38,26 +35,6 @@ afterAll(async () => {
   await tuned.close();
   await closeAdmin();
 });
-
-/** Records a channel's broadcasts, system messages and subscribe states. */
-function watch(channel: RealtimeChannel, event = '*') {
-  const seen = { broadcasts: [] as Received[], system: [] as SystemMessage[], states: [] as string[] };
-  channel.on('broadcast', { event }, (m) => seen.broadcasts.push(m as Received));
-  channel.on('system', {}, (m) => seen.system.push(m as SystemMessage));
-  return seen;
-}
-
-async function joinWatched(channel: RealtimeChannel, event = '*') {
-  const seen = watch(channel, event);
-  await new Promise<void>((resolve, reject) =>
-    channel.subscribe((status, err) => {
-      seen.states.push(status);
-      if (status === 'SUBSCRIBED') resolve();
-      else if (seen.states.length === 1) reject(new Error(`${status} ${err?.message ?? ''}`));
-    }),
-  );
-  return seen;
-}
 
 describe('private channels', () => {
   it('joins with a SELECT policy; an ack\'ed send with an INSERT policy reaches private subscribers only', async () => {

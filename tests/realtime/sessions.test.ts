@@ -4,7 +4,6 @@
 // closed at its next token check (an access_token push, or the periodic re-check). Public channels
 // need no session, as on the real server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RealtimeChannel } from '@supabase/supabase-js';
 import { client as authClient, createUser as createAuthUser, signIn } from '../auth/helpers.ts';
 import {
   closeAdmin,
@@ -12,6 +11,7 @@ import {
   createUser,
   eventually,
   installTestPolicies,
+  joinWatched,
   joined,
   realtimeClient,
   signOutEverywhere,
@@ -39,20 +39,6 @@ afterAll(async () => {
   await Promise.all([tuned?.close(), rechecking?.close()]);
   await closeAdmin();
 });
-
-/** Joins and records what the server says afterwards (system messages, states). */
-async function joinWatched(channel: RealtimeChannel) {
-  const seen = { system: [] as { status: string; message: string }[], states: [] as string[] };
-  channel.on('system', {}, (m) => seen.system.push(m as { status: string; message: string }));
-  await new Promise<void>((resolve, reject) =>
-    channel.subscribe((status, err) => {
-      seen.states.push(status);
-      if (status === 'SUBSCRIBED') resolve();
-      else if (seen.states.length === 1) reject(new Error(`${status} ${err?.message ?? ''}`));
-    }),
-  );
-  return seen;
-}
 
 describe.skipIf(stack.external)('a token whose session has ended', () => {
   it('cannot join a private channel, though its signature and exp are good', async () => {
