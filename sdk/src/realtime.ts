@@ -161,7 +161,7 @@ interface Listener {
 interface SharedChannel {
   channel: RealtimeChannel;
   listeners: Set<Listener>;
-  /** Presence channels: true once the first presence state has arrived, false if the channel ended first. */
+  /** Presence channels: resolves (true) once the first presence state has arrived. */
   presenceSynced?: Promise<boolean>;
 }
 
@@ -208,13 +208,9 @@ export class Subscriptions {
   private async end(shared: SharedChannel, reason: StudioError): Promise<void> {
     const listeners = [...shared.listeners];
     shared.listeners.clear();
-    this.presenceEnded.get(shared)?.();
     await this.supabase.removeChannel(shared.channel);
     for (const listener of listeners) listener.onClose?.(reason);
   }
-
-  /** Settles a presence channel's `presenceSynced` with false when it ends before its first state. */
-  private readonly presenceEnded = new WeakMap<SharedChannel, () => void>();
 
   private async open(topic: string, presenceKey: string | undefined): Promise<StudioResult<SharedChannel>> {
     // Private channels are authorized by the token on the socket: put the current one there first.
@@ -225,10 +221,10 @@ export class Subscriptions {
     const shared: SharedChannel = { channel, listeners: new Set() };
     channel.on('broadcast', { event: '*' }, (message) => shared.listeners.forEach((l) => l.onBroadcast?.(message)));
     if (presenceKey !== undefined) {
-      shared.presenceSynced = new Promise<boolean>((settle) => {
-        this.presenceEnded.set(shared, () => settle(false));
+      // Registered before joining: the first state may arrive in the same read as the join's reply.
+      shared.presenceSynced = new Promise<boolean>((synced) => {
         channel.on('presence', { event: 'sync' }, () => {
-          settle(true);
+          synced(true);
           shared.listeners.forEach((l) => l.onPresenceSync?.(channel));
         });
       });
@@ -242,7 +238,6 @@ export class Subscriptions {
         } else if (state === 'joining') {
           // Settle first: removing the channel reports CLOSED to this callback again.
           state = 'failed';
-          this.presenceEnded.get(shared)?.();
           resolve({ data: null, error: channelError(err, `could not join ${topic}: ${status.toLowerCase()}`) });
           void this.supabase.removeChannel(channel);
         } else if (state === 'joined' && (status === 'CLOSED' || status === 'CHANNEL_ERROR') && shared.listeners.size > 0) {
