@@ -1,11 +1,13 @@
 // Auth stand-in throughput through the gateway: password sign-ins and refresh-token rotations with
 // plain fetch, each against a baseline measured in the same run (bcrypt compares on the same worker
-// pool for sign-in; GET /.well-known/jwks.json, the cheapest Auth route, for refresh). Prints, never
-// asserts time.
+// pool for sign-in; GET /.well-known/jwks.json, the cheapest Auth route, for refresh); and failed
+// sign-ins for an unknown e-mail against wrong passwords for a real account, whose latencies should
+// match (no account oracle). Prints, never asserts time.
 import { startStack } from '../local/stack.ts';
 import { createPasswordHasher } from '../local/auth/passwords.ts';
 
 const SIGN_INS = 500;
+const FAILED_SIGN_INS = 200;
 const REFRESHES = 2000;
 const JWKS_CALLS = 4000;
 const CONCURRENCY = 16;
@@ -55,19 +57,20 @@ function report(r: Result): void {
   );
 }
 
-async function post(url: string, headers: Record<string, string>, body: unknown): Promise<Record<string, unknown>> {
+async function post(url: string, headers: Record<string, string>, body: unknown, expected = 200): Promise<Record<string, unknown>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { ...headers, 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${JSON.stringify(json)}`);
+  if (res.status !== expected) throw new Error(`${url} answered ${res.status}: ${JSON.stringify(json)}`);
   return json;
 }
 
 export async function bench(): Promise<void> {
-  const stack = await startStack({ ephemeral: true, functions: false, overrides: { dbUrl: undefined } });
+  // Throughput, not the limiter's verdicts: one client address would use up [auth.rate_limit] at once.
+  const stack = await startStack({ ephemeral: true, functions: false, overrides: { dbUrl: undefined, auth: { rateLimits: null } } });
   try {
     const auth = `${stack.url}/auth/v1`;
     const { anonKey, serviceRoleKey } = stack.config;
@@ -110,6 +113,18 @@ export async function bench(): Promise<void> {
       chains[lane] = session.refresh_token as string;
     });
 
+    // One at a time and alternating, so both kinds see the same load: their p50s should match.
+    const wrongPassword: Result = { label: 'wrong password, real account', count: FAILED_SIGN_INS, ms: 0, latencies: [] };
+    const unknownEmail: Result = { label: 'unknown e-mail', count: FAILED_SIGN_INS, ms: 0, latencies: [] };
+    for (let i = 0; i < FAILED_SIGN_INS * 2; i++) {
+      const [result, address] = i % 2 === 0 ? [wrongPassword, email] : [unknownEmail, `nobody-${i}-${Date.now()}@example.com`];
+      const t0 = performance.now();
+      await post(`${auth}/token?grant_type=password`, headers, { email: address, password: `wrong-${i}` }, 400);
+      const ms = performance.now() - t0;
+      result.latencies.push(ms);
+      result.ms += ms;
+    }
+
     console.log(`\n## Auth stand-in (concurrency ${CONCURRENCY}, through the gateway)`);
     report(bcryptBaseline);
     report(signIns);
@@ -117,6 +132,11 @@ export async function bench(): Promise<void> {
     report(jwksBaseline);
     report(refreshes);
     console.log(`  ratio refresh / JWKS throughput:         ${(rps(refreshes) / rps(jwksBaseline)).toFixed(2)}x`);
+    console.log('  failed sign-ins, one at a time (no account oracle: the p50s should match)');
+    report(wrongPassword);
+    report(unknownEmail);
+    const p50 = (r: Result) => percentile(r.latencies, 50);
+    console.log(`  ratio p50 unknown e-mail / wrong password: ${(p50(unknownEmail) / p50(wrongPassword)).toFixed(2)}x`);
   } finally {
     await stack.stop();
   }

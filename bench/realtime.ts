@@ -76,6 +76,8 @@ async function prepareDatabase(dbUrl: string, paths: number): Promise<{ userIds:
         insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
         values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${`bench-${id}@example.test`},
                 '{"provider":"email","providers":["email"]}', '{}', now(), now())`;
+      // A signed-in session for the user's token (private channels need a live one); same id as the user.
+      await sql`insert into auth.sessions (id, user_id, created_at, updated_at, aal) values (${id}, ${id}, now(), now(), 'aal1')`;
     }
     const [workspace] = await sql<{ id: string }[]>`insert into public.workspaces (name) values ('Realtime bench') returning id`;
     for (const [i, id] of userIds.entries()) {
@@ -95,7 +97,8 @@ async function prepareDatabase(dbUrl: string, paths: number): Promise<{ userIds:
 }
 
 function userToken(keys: KeyRing, userId: string, issuer: string): Promise<string> {
-  return keys.signAccessToken(passwordSessionClaims({ id: userId, email: `bench-${userId}@example.test` }, { issuer }));
+  const claims = passwordSessionClaims({ id: userId, email: `bench-${userId}@example.test` }, { issuer, overrides: { session_id: userId } });
+  return keys.signAccessToken(claims);
 }
 
 interface Subscribers {

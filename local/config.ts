@@ -39,6 +39,23 @@ export interface SigningJwk {
   d: string;
 }
 
+/**
+ * `[auth.rate_limit]` as Supabase Auth applies it: token buckets per client address that refill at
+ * the configured number per 5 minutes and hold at most `burst` requests, and one project-wide
+ * count of e-mails per hour. The other keys (token_verifications, anonymous_users, sms_sent, web3)
+ * limit routes the stand-in does not serve.
+ */
+export interface AuthRateLimits {
+  /** `token_refresh`: POST /token, password and refresh-token grants together. */
+  tokenRefresh: number;
+  /** `sign_in_sign_ups`: POST /signup, and PUT /user in a bucket of its own. */
+  signInSignUps: number;
+  /** `email_sent`: mails per hour; the CLI only passes it on with `[auth.email.smtp]`, else 360000. */
+  emailSent: number;
+  /** Bucket size; fixed at 30 by Supabase Auth, smaller in tests. */
+  burst: number;
+}
+
 export interface AuthSettings {
   /** Access-token lifetime in seconds (`[auth] jwt_expiry`). */
   jwtExpiry: number;
@@ -51,6 +68,8 @@ export interface AuthSettings {
   refreshTokenRotation: boolean;
   /** Seconds in which a revoked refresh token may still be reused (`refresh_token_reuse_interval`). */
   refreshTokenReuseInterval: number;
+  /** Enforced limits, or null for none (as under `supabase start`, whose Auth gets no client address). */
+  rateLimits: AuthRateLimits | null;
 }
 
 export interface LocalConfig {
@@ -120,6 +139,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, toml: Toml = readSup
   const db = table(toml, 'db');
   const auth = table(toml, 'auth');
   const email = table(toml, 'auth', 'email');
+  const rateLimit = table(toml, 'auth', 'rate_limit');
+  const smtp = table(toml, 'auth', 'email', 'smtp');
   const env = process.env;
   const tomlSecret = typeof auth.jwt_secret === 'string' && !auth.jwt_secret.startsWith('env(') ? auth.jwt_secret : undefined;
   const jwtSecret = env.STACK_JWT_SECRET || tomlSecret;
@@ -141,6 +162,12 @@ export function loadConfig(overrides: ConfigOverrides = {}, toml: Toml = readSup
       minimumPasswordLength: num(auth.minimum_password_length, 6),
       refreshTokenRotation: bool(auth.enable_refresh_token_rotation, true),
       refreshTokenReuseInterval: num(auth.refresh_token_reuse_interval, 10),
+      rateLimits: {
+        tokenRefresh: num(rateLimit.token_refresh, 150),
+        signInSignUps: num(rateLimit.sign_in_sign_ups, 30),
+        emailSent: bool(smtp.enabled, false) ? num(rateLimit.email_sent, 2) : 360000,
+        burst: 30,
+      },
     },
     corsOrigins: (env.CORS_ALLOWED_ORIGINS ?? '*').split(',').map((s) => s.trim()).filter(Boolean),
     functionEnv: {},

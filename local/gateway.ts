@@ -68,6 +68,12 @@ function forwardedFor(req: IncomingMessage): string {
   return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
 }
 
+/** Appends the client's address to X-Forwarded-For, as Kong does; Auth keys its limits on it. */
+function appendForwardedFor(req: IncomingMessage): void {
+  const claimed = req.headers['x-forwarded-for'];
+  req.headers['x-forwarded-for'] = claimed ? `${claimed}, ${forwardedFor(req)}` : forwardedFor(req);
+}
+
 /** Streams the request to an upstream HTTP server and its answer back. */
 function proxy(req: IncomingMessage, res: ServerResponse, upstream: string): void {
   const target = new URL(req.url ?? '/', upstream);
@@ -115,6 +121,7 @@ export function createGateway(config: LocalConfig, keys: KeyRing, services: Gate
     if (path === '/auth/v1' || path.startsWith('/auth/v1/')) {
       if (!services.auth) return sendJson(res, 503, { message: 'Auth is not running' });
       rewriteAuthorization(req.headers, config);
+      appendForwardedFor(req);
       stripPrefix(req, '/auth/v1');
       return services.auth.handle(req, res);
     }

@@ -4,7 +4,7 @@ import { badRequest, DatabaseError, Errors, forbidden, AuthError, isUniqueViolat
 import { readJson, sendJson, sendNoContent, type Request } from './http.ts';
 import { requestAud, requireUser } from './guard.ts';
 import { logout as deleteSessions, type LogoutScope } from './sessions.ts';
-import { checkMailFrequency, mailToken } from './signup.ts';
+import { mailToken, spendMail } from './signup.ts';
 import { findUserByEmail, hasPassword, loadUserJson, mergeMetadata, updateUser, type UserRow } from './users.ts';
 import { checkPasswordStrength, validateEmail } from './validate.ts';
 
@@ -19,6 +19,7 @@ export async function getUser(ctx: AuthContext, r: Request): Promise<void> {
 
 export async function updateSelf(ctx: AuthContext, r: Request): Promise<void> {
   const { user, sessionId } = await requireUser(ctx, r);
+  ctx.limits.request('user', r);
   const body = await readJson(r, 'UserUpdateParams');
   const rawEmail = body.string('email') ?? '';
   const phone = body.string('phone') ?? '';
@@ -71,7 +72,7 @@ export async function updateSelf(ctx: AuthContext, r: Request): Promise<void> {
       if (emailChanges) {
         // Secure e-mail change: the address only changes once the mail link is followed, so the
         // answer shows `new_email` and `email` stays as it was.
-        checkMailFrequency(current.email_change_sent_at);
+        spendMail(ctx, current.email_change_sent_at);
         current = await updateUser(tx, current.id, {
           email_change: email,
           email_change_sent_at: new Date(),

@@ -1,8 +1,9 @@
-// What every part of the Auth stand-in shares: configuration, the database pool, the key ring and
-// the password hasher.
+// What every part of the Auth stand-in shares: configuration, the database pool, the key ring, the
+// password hasher and the rate limits.
 import type { Sql, TransactionSql } from 'postgres';
 import type { LocalConfig } from '../config.ts';
 import type { KeyRing } from '../jwt.ts';
+import type { RateLimiter } from './limits.ts';
 import type { PasswordHasher } from './passwords.ts';
 
 export interface AuthContext {
@@ -10,6 +11,10 @@ export interface AuthContext {
   sql: Sql;
   keys: KeyRing;
   passwords: PasswordHasher;
+  /** A hash of a random secret at the cost of real ones: failed look-ups spend a compare on it. */
+  decoyHash: Promise<string>;
+  /** `[auth.rate_limit]`. */
+  limits: RateLimiter;
   /** `iss` of the access tokens we issue. */
   issuer: string;
   /** Audience of users and tokens (`GOTRUE_JWT_AUD`). */

@@ -46,6 +46,8 @@ export const Errors = {
   refreshSessionExpired: () => badRequest('session_expired', 'Invalid Refresh Token: Session Expired'),
   refreshConflict: () =>
     new AuthError(409, 'conflict', 'Too many concurrent token refresh requests on the same session or refresh token'),
+  overRequestRateLimit: () => tooManyRequests('over_request_rate_limit', 'Request rate limit reached'),
+  overEmailSendRateLimit: () => tooManyRequests('over_email_send_rate_limit', 'email rate limit exceeded'),
   emailRateLimit: (seconds: number) =>
     tooManyRequests('over_email_send_rate_limit', `For security purposes, you can only request this after ${seconds} seconds.`),
   weakPassword: (message: string, reasons: string[]) => new AuthError(422, 'weak_password', message, reasons),

@@ -2,6 +2,7 @@
 // that follow GoTrue's versioned error contract (reference A.1).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { AuthError, badRequest, Errors } from './errors.ts';
 
 /** GoTrue buffers whole bodies; we cap them so a client cannot make us hold gigabytes. */
@@ -35,6 +36,19 @@ function apiVersion(req: IncomingMessage): string | null {
   const date = Date.parse(`${value}T00:00:00Z`);
   if (Number.isNaN(date)) return null;
   return date >= Date.parse(`${API_VERSION_2024}T00:00:00Z`) ? API_VERSION_2024 : null;
+}
+
+/**
+ * The caller's address: the entry the gateway (our one trusted proxy) appended to X-Forwarded-For,
+ * else the socket's. Entries before it were written by the client and prove nothing. Null when it
+ * is no IP address (auth.sessions.ip is inet).
+ */
+export function clientAddress(r: Request): string | null {
+  const header = r.req.headers['x-forwarded-for'];
+  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',');
+  const candidate = (forwarded.at(-1)?.trim() || r.req.socket.remoteAddress) ?? '';
+  const address = candidate.replace(/^::ffff:/, '');
+  return net.isIP(address) ? address : null;
 }
 
 /** Reads the body up to MAX_BODY_BYTES; larger bodies are refused without buffering them. */

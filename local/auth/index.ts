@@ -11,7 +11,9 @@
 //   users.ts     auth.users + auth.identities rows and their JSON
 //   sessions.ts  auth.sessions, auth.refresh_tokens, auth.mfa_amr_claims, access tokens
 //   passwords.ts bcrypt on a worker pool
+//   limits.ts    [auth.rate_limit]: per-address token buckets, project-wide e-mail count
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { apiUrl, type LocalConfig } from '../config.ts';
 import type { HttpService } from '../gateway.ts';
@@ -21,7 +23,8 @@ import { adminRoute } from './admin.ts';
 import type { AuthContext } from './context.ts';
 import { AuthError, DatabaseError, Errors } from './errors.ts';
 import { sendError, sendJson, toRequest, type Request } from './http.ts';
-import { createPasswordHasher } from './passwords.ts';
+import { createRateLimiter } from './limits.ts';
+import { createPasswordHasher, type PasswordHasher } from './passwords.ts';
 import { signup } from './signup.ts';
 import { token } from './token.ts';
 
@@ -33,6 +36,8 @@ export interface AuthOptions {
   config: LocalConfig;
   dbUrl: string;
   keys: KeyRing;
+  /** Replaces the bcrypt worker pool (tests record its calls). */
+  passwords?: PasswordHasher;
 }
 
 type Handler = (ctx: AuthContext, r: Request) => Promise<void>;
@@ -106,13 +111,18 @@ async function openPool(dbUrl: string) {
   });
 }
 
-export async function createAuthService({ config, dbUrl, keys }: AuthOptions): Promise<AuthService> {
+export async function createAuthService({ config, dbUrl, keys, passwords }: AuthOptions): Promise<AuthService> {
   const sql = await openPool(dbUrl);
+  const hasher = passwords ?? createPasswordHasher();
+  const decoyHash = hasher.hash(randomBytes(32).toString('base64url'));
+  decoyHash.catch(() => {}); // awaited where used; a closed hasher must not crash the process meanwhile
   const ctx: AuthContext = {
     config,
     sql,
     keys,
-    passwords: createPasswordHasher(),
+    passwords: hasher,
+    decoyHash,
+    limits: createRateLimiter(config.auth.rateLimits),
     issuer: config.auth.issuer ?? `${apiUrl(config)}/auth/v1`,
     aud: 'authenticated',
     adminRoles: ['service_role', 'supabase_admin'],

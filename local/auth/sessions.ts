@@ -1,10 +1,9 @@
 // Sessions, refresh tokens and access tokens: auth.sessions, auth.refresh_tokens (legacy 12-char
 // tokens, A.5), auth.mfa_amr_claims, and the ES256 access-token claims of A.6.
 import { randomInt, randomUUID } from 'node:crypto';
-import net from 'node:net';
 import type { AuthContext, Db } from './context.ts';
 import { NIL_UUID } from './context.ts';
-import type { Request } from './http.ts';
+import { clientAddress, type Request } from './http.ts';
 import { loadUserJson, updateUser, type UserRow } from './users.ts';
 
 export interface RefreshTokenRow {
@@ -33,12 +32,6 @@ export function newRefreshToken(): string {
   let token = '';
   for (let i = 0; i < LEGACY_TOKEN_LENGTH; i++) token += TOKEN_ALPHABET[randomInt(TOKEN_ALPHABET.length)];
   return token;
-}
-
-/** The caller's address as GoTrue records it; anything unparsable is left out (the column is inet). */
-function clientIp(r: Request): string | null {
-  const address = (r.req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-  return net.isIP(address) ? address : null;
 }
 
 function userAgent(r: Request): string | null {
@@ -81,11 +74,6 @@ export async function activeRefreshToken(db: Db, sessionId: string): Promise<Ref
   return row ?? null;
 }
 
-/** Legacy reuse detection: every live token of the session is revoked; the session row stays. */
-export async function revokeTokenFamily(db: Db, sessionId: string): Promise<void> {
-  await db`update auth.refresh_tokens set revoked = true, updated_at = ${new Date()} where session_id = ${sessionId} and revoked = false`;
-}
-
 export async function findSession(db: Db, id: string, forUpdate = false): Promise<SessionRow | null> {
   const [row] = forUpdate
     ? await db<SessionRow[]>`select id, user_id, aal, not_after from auth.sessions where id = ${id} for update`
@@ -97,7 +85,7 @@ export async function touchSession(db: Db, sessionId: string, r: Request): Promi
   const now = new Date();
   await db`
     update auth.sessions
-    set refreshed_at = ${utcTimestamp(now)}::timestamp, updated_at = ${now}, user_agent = ${userAgent(r)}, ip = ${clientIp(r)}::inet
+    set refreshed_at = ${utcTimestamp(now)}::timestamp, updated_at = ${now}, user_agent = ${userAgent(r)}, ip = ${clientAddress(r)}::inet
     where id = ${sessionId}`;
 }
 
@@ -169,7 +157,7 @@ export async function grantSession(ctx: AuthContext, db: Db, user: UserRow, r: R
   const sessionId = randomUUID();
   await db`
     insert into auth.sessions (id, user_id, created_at, updated_at, aal, user_agent, ip)
-    values (${sessionId}, ${user.id}, ${now}, ${now}, 'aal1', ${userAgent(r)}, ${clientIp(r)}::inet)`;
+    values (${sessionId}, ${user.id}, ${now}, ${now}, 'aal1', ${userAgent(r)}, ${clientAddress(r)}::inet)`;
   const refresh = await insertRefreshToken(db, user.id, sessionId, null);
   await db`
     insert into auth.mfa_amr_claims (session_id, created_at, updated_at, authentication_method, id)

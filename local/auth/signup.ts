@@ -25,11 +25,15 @@ export function mailToken(): string {
   return randomBytes(28).toString('hex');
 }
 
-/** Throws 429 when the previous mail to this address went out less than max_frequency ago. */
-export function checkMailFrequency(sentAt: Date | null): void {
+/**
+ * What sending a mail costs: 429 when the previous mail to this address went out less than
+ * max_frequency ago, or when the project has used up its e-mails for the hour.
+ */
+export function spendMail(ctx: AuthContext, sentAt: Date | null): void {
   if (sentAt && Date.now() - sentAt.getTime() < EMAIL_MAX_FREQUENCY_SECONDS * 1000) {
     throw Errors.emailRateLimit(EMAIL_MAX_FREQUENCY_SECONDS);
   }
+  ctx.limits.email();
 }
 
 export async function signup(ctx: AuthContext, r: Request): Promise<void> {
@@ -43,6 +47,7 @@ export async function signup(ctx: AuthContext, r: Request): Promise<void> {
 
   // Without e-mail or phone the request is an anonymous sign-in (disabled locally, D.3).
   if (!email && !phone) throw unprocessable('anonymous_provider_disabled', 'Anonymous sign-ins are disabled');
+  ctx.limits.request('signup', r);
   if (!ctx.config.auth.enableSignup) throw Errors.signupDisabled();
   if (!password) throw badRequest('validation_failed', 'Signup requires a valid password');
   checkPasswordStrength(password, ctx.config.auth.minimumPasswordLength);
@@ -96,7 +101,7 @@ export async function signup(ctx: AuthContext, r: Request): Promise<void> {
         user = await confirmEmail(tx, user);
         return { session: await grantSession(ctx, tx, user, r, 'password') };
       }
-      checkMailFrequency(user.confirmation_sent_at);
+      spendMail(ctx, user.confirmation_sent_at);
       user = await updateUser(tx, user.id, { confirmation_sent_at: new Date(), confirmation_token: mailToken() });
       return { user: await loadUserJson(tx, user) };
     })

@@ -10,7 +10,7 @@ import {
   grantSession,
   insertRefreshToken,
   LEGACY_TOKEN_LENGTH,
-  revokeTokenFamily,
+  logout,
   tokenResponse,
   touchSession,
   type RefreshTokenRow,
@@ -24,9 +24,11 @@ const LOCK_NOT_AVAILABLE = '55P03';
 
 export async function token(ctx: AuthContext, r: Request): Promise<void> {
   const grantType = r.query.get('grant_type');
-  if (grantType === 'password') return passwordGrant(ctx, r);
-  if (grantType === 'refresh_token') return refreshGrant(ctx, r);
-  throw badRequest('invalid_credentials', 'unsupported_grant_type');
+  const grant = grantType === 'password' ? passwordGrant : grantType === 'refresh_token' ? refreshGrant : null;
+  if (!grant) throw badRequest('invalid_credentials', 'unsupported_grant_type');
+  // One bucket for both grants (token_refresh), taken before the body is read.
+  ctx.limits.request('token', r);
+  return grant(ctx, r);
 }
 
 async function passwordGrant(ctx: AuthContext, r: Request): Promise<void> {
@@ -43,7 +45,12 @@ async function passwordGrant(ctx: AuthContext, r: Request): Promise<void> {
   if (!email) throw badRequest('validation_failed', 'missing email or phone');
 
   const user = await findUserByEmail(ctx.sql, email, ctx.aud);
-  if (!user || !hasPassword(user)) throw Errors.invalidCredentials();
+  if (!user || !hasPassword(user)) {
+    // The same bcrypt work as a wrong password, so the answer's timing does not tell whether the
+    // account exists (Supabase Auth answers these at once).
+    await ctx.passwords.verify(password, await ctx.decoyHash);
+    throw Errors.invalidCredentials();
+  }
   if (isBanned(user)) throw Errors.userBanned();
   if (!(await ctx.passwords.verify(password, user.encrypted_password ?? ''))) throw Errors.invalidCredentials();
   // Checked after the password so that the answer does not reveal unconfirmed addresses.
@@ -99,9 +106,11 @@ async function refreshGrant(ctx: AuthContext, r: Request): Promise<void> {
         const interval = ctx.config.auth.refreshTokenReuseInterval;
         const reusable = interval > 0 && Date.now() < current.updated_at.getTime() + interval * 1000;
         if (!reusable) {
-          // Reuse of an old generation looks like theft: the whole family is revoked, and that
-          // must stick even though the request fails.
-          await revokeTokenFamily(tx, sessionId);
+          // Reuse of an old generation looks like theft: the session ends with all its tokens,
+          // access tokens included (as Supabase Auth does with its current refresh-token format;
+          // its legacy path only revoked the refresh tokens), and that must stick although the
+          // request fails.
+          await logout(tx, user.id, sessionId, 'local');
           return { error: Errors.refreshTokenAlreadyUsed() };
         }
       }

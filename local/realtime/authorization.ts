@@ -1,6 +1,7 @@
 // Private-channel authorization exactly as Realtime does it (reference B.7): RLS policies on
 // realtime.messages decide. Read: insert probe rows as superuser, then SELECT them back under the
 // caller's role and claims. Write: INSERT under the caller's role inside a savepoint. Both roll back.
+// Beyond the real server, a user token whose Auth session has ended opens nothing private.
 import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import type { Claims } from '../jwt.ts';
@@ -32,6 +33,11 @@ type Sql = postgres.Sql;
 type Tx = postgres.ReservedSql;
 
 const INSUFFICIENT_PRIVILEGE = '42501';
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Why a token with a good signature and exp is refused when its session is gone (Auth's wording). */
+export const SESSION_ENDED = 'Session from session_id claim in JWT does not exist';
 
 function classify(err: unknown): PolicyError {
   const error = err as { code?: string; message?: string };
@@ -57,6 +63,24 @@ async function setClaims(tx: Tx, ctx: AuthContext): Promise<void> {
 
 export class Authorizer {
   constructor(private readonly sql: Sql) {}
+
+  /**
+   * Whether the Auth session the token names (`session_id`) still exists and has not timed out;
+   * Auth deletes it at sign-out, on refresh-token reuse and with the user. Tokens that name no
+   * session (API keys, service tokens) have none to lose.
+   */
+  async sessionActive(claims: Claims): Promise<boolean> {
+    const id = claims.session_id;
+    if (id === undefined || id === null || id === '' || id === NIL_UUID) return true;
+    if (typeof id !== 'string' || !UUID.test(id)) return false;
+    try {
+      const [row] = await this.sql<{ active: boolean }[]>`
+        select exists (select 1 from auth.sessions where id = ${id} and (not_after is null or not_after > now())) as active`;
+      return row?.active === true;
+    } catch (err) {
+      throw classify(err);
+    }
+  }
 
   /** One transaction, always rolled back: nothing a check writes is ever seen. */
   private async inRollback<T>(run: (tx: Tx) => Promise<T>): Promise<T> {

@@ -3,7 +3,8 @@
 // channel handles its messages one at a time, in order, like the real per-channel process.
 import { randomUUID } from 'node:crypto';
 import type { AuthContext, Extension } from './authorization.ts';
-import { PolicyError } from './authorization.ts';
+import { PolicyError, SESSION_ENDED } from './authorization.ts';
+import type { Claims } from '../jwt.ts';
 import { isObject } from './context.ts';
 import { encodeMessage, OutboundBroadcast, type InboundMessage, type Ref, type UserBroadcast } from './frames.ts';
 import { topicKey, type Member } from './hub.ts';
@@ -26,6 +27,16 @@ function filterId(params: unknown): number {
   let hash = 0;
   for (const char of JSON.stringify(params)) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
   return hash % 134_217_728;
+}
+
+/**
+ * A presence meta with `sub` set to the user id of the channel's verified token (or removed when the
+ * token has none), whatever the client sent: so peers can tell who tracked an entry. Beyond the real
+ * server, which passes the client's payload through unchanged and attests nothing.
+ */
+function withVerifiedSub(payload: Record<string, unknown>, claims: Claims): Record<string, unknown> {
+  const { sub: _claimed, ...meta } = payload;
+  return typeof claims.sub === 'string' && claims.sub !== '' ? { ...meta, sub: claims.sub } : meta;
 }
 
 /** A text-frame broadcast (`[J, r, topic, "broadcast", {type, event, payload}]`). */
@@ -170,6 +181,7 @@ export class Channel implements Member {
     if (this.isPrivate) {
       const extensions: Extension[] = this.presenceEnabled ? ['broadcast', 'presence'] : ['broadcast'];
       try {
+        if (await this.sessionEnded(token)) return this.refuse(msg.ref, `Unauthorized: ${SESSION_ENDED}`);
         const access = await this.ctx.authorizer.read(this.authContext(token), extensions);
         if (!access.broadcast && !access.presence) return this.refuse(msg.ref, `Unauthorized: ${unauthorized(this.subTopic)}`);
         this.broadcastRead = access.broadcast;
@@ -323,6 +335,7 @@ export class Channel implements Member {
     const body = payload.payload ?? {};
     if (!isObject(body)) return this.reply(msg.ref, 'error', { reason: 'Presence track payload must be a map' });
     this.reply(msg.ref, 'ok', {});
+    const meta = withVerifiedSub(body, this.token!.claims);
 
     // Tracking turns presence on for a channel that joined without it (B.9: state after first track).
     let justActivated = false;
@@ -338,7 +351,7 @@ export class Channel implements Member {
       }
       justActivated = this.presenceActive;
     }
-    this.ctx.hub.track(this.key, this, this.presenceKey, body, justActivated ? this : undefined);
+    this.ctx.hub.track(this.key, this, this.presenceKey, meta, justActivated ? this : undefined);
     if (justActivated) this.push('presence_state', this.ctx.hub.presenceState(this.key));
   }
 
@@ -356,6 +369,7 @@ export class Channel implements Member {
     if (this.isPrivate) {
       const extensions: Extension[] = this.presenceEnabled ? ['broadcast', 'presence'] : ['broadcast'];
       try {
+        if (await this.sessionEnded(token)) return this.shutdown(SESSION_ENDED);
         const access = await this.ctx.authorizer.read(this.authContext(token), extensions);
         if (!access.broadcast && !access.presence) return this.shutdown(unauthorized(this.subTopic));
         this.broadcastRead = access.broadcast;
@@ -374,7 +388,16 @@ export class Channel implements Member {
 
   // -- token expiry and shutdown ------------------------------------------------------------------
 
-  /** Re-checks the stored token every min(5 min, time to exp), as the real server does (B.4). */
+  /** A private channel's token must name a live Auth session (beyond the real server). */
+  private async sessionEnded(token: VerifiedToken): Promise<boolean> {
+    return this.isPrivate && !(await this.ctx.authorizer.sessionActive(token.claims));
+  }
+
+  /**
+   * Re-checks the stored token every min(5 min, time to exp), as the real server does (B.4), and
+   * whether its session still exists: so a channel joined before a sign-out lasts at most one
+   * interval, even when no new token is pushed.
+   */
   private scheduleConfirm(): void {
     clearTimeout(this.confirmTimer);
     if (!this.token) return;
@@ -387,9 +410,11 @@ export class Channel implements Member {
     if (this.state !== 'joined' || !this.token) return;
     try {
       await verifyToken(this.ctx.keys, this.token.token);
+      if (await this.sessionEnded(this.token)) return this.shutdown(SESSION_ENDED);
     } catch (err) {
       if (err instanceof TokenError) return this.shutdown(err.message);
-      throw err;
+      // Database trouble says nothing about the session: ask again at the next check.
+      if (!(err instanceof PolicyError)) throw err;
     }
     this.scheduleConfirm();
   }

@@ -71,9 +71,13 @@ function requestHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-/** Private sends need INSERT permission on realtime.messages for the topic; service_role bypasses RLS. */
+/**
+ * Private sends need INSERT permission on realtime.messages for the topic (service_role bypasses
+ * RLS), and a user token's Auth session must not have ended.
+ */
 async function mayWrite(ctx: ServiceContext, token: VerifiedToken, topic: string, headers: Record<string, string>): Promise<boolean> {
   if (token.role === 'service_role') return true;
+  if (!(await ctx.authorizer.sessionActive(token.claims))) return false;
   const access = await ctx.authorizer.write({ topic, role: token.role, claims: token.claims, headers }, ['broadcast']);
   return access.broadcast;
 }

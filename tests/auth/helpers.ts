@@ -3,11 +3,17 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import postgres from 'postgres';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { SignJWT, importJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { inject } from 'vitest';
-import { DEFAULT_KEYS, type AuthSettings } from '../../local/config.ts';
+import { DEFAULT_KEYS, loadConfig, type AuthSettings } from '../../local/config.ts';
 import { startStack } from '../../local/stack.ts';
+import { createAuthService } from '../../local/auth/index.ts';
+import type { PasswordHasher } from '../../local/auth/passwords.ts';
+import { createGateway } from '../../local/gateway.ts';
+import { createKeyRing } from '../../local/jwt.ts';
+import { freePort } from '../../local/db.ts';
 import type { StackInfo } from '../setup/global-setup.ts';
 
 export const stack = inject('stack');
@@ -201,5 +207,62 @@ export async function variantStack(auth: Partial<AuthSettings>): Promise<{ targe
       jwtSecret: config.jwtSecret,
     },
     stop: () => started.stop(),
+  };
+}
+
+/**
+ * A second Auth service with other settings on the shared stack's database, behind a gateway of its
+ * own: cheaper than a variant stack. `passwords` replaces the bcrypt hasher (e.g. one that records
+ * its calls). Suites skip these tests against an external stack.
+ */
+export async function standaloneAuth(
+  auth: Partial<AuthSettings>,
+  options: { passwords?: PasswordHasher } = {},
+): Promise<{ target: Target; stop(): Promise<void> }> {
+  const port = await freePort();
+  const config = loadConfig({ apiPort: port, auth });
+  const keys = await createKeyRing(config);
+  const service = await createAuthService({ config, dbUrl: stack.dbUrl, keys, passwords: options.passwords });
+  const gateway = createGateway(config, keys, { auth: service, functions: [] });
+  await new Promise<void>((resolve) => gateway.listen(port, '127.0.0.1', () => resolve()));
+  return {
+    target: { ...stack, url: `http://127.0.0.1:${port}` },
+    async stop() {
+      gateway.closeAllConnections();
+      await new Promise<void>((resolve) => gateway.close(() => resolve()));
+      await service.close();
+    },
+  };
+}
+
+/**
+ * A fetch whose connections leave from `localAddress` (any 127.x.y.z works on Linux loopback), so a
+ * test can be a client at an address of its own, as the gateway sees it.
+ */
+export function fetchFrom(localAddress: string): typeof fetch {
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+    return new Promise<Response>((resolve, reject) => {
+      const req = http.request(
+        request.url,
+        { method: request.method, headers: Object.fromEntries(request.headers), localAddress },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const headers = new Headers();
+            for (const [name, value] of Object.entries(res.headers)) {
+              for (const v of Array.isArray(value) ? value : [value ?? '']) headers.append(name, v);
+            }
+            const status = res.statusCode ?? 502;
+            resolve(new Response(status === 204 ? null : Buffer.concat(chunks), { status, headers }));
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
   };
 }

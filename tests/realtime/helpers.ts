@@ -1,5 +1,6 @@
-// Shared set-up of the Realtime suites: the stack from the global set-up, users inserted straight
-// into auth.users with tokens minted by the stack's own key ring (Auth is not needed), test RLS
+// Shared set-up of the Realtime suites: the stack from the global set-up, users and their session
+// inserted straight into auth.users and auth.sessions with tokens minted by the stack's own key ring
+// (Auth is not needed), test RLS
 // policies on realtime.messages for the `test-room:` prefix only, supabase-js clients, a raw
 // WebSocket client for exact frames, and a second stand-in with short error delays.
 import type { Server } from 'node:http';
@@ -77,14 +78,28 @@ function keys(): Promise<KeyRing> {
   return keyRing;
 }
 
+/** The Auth session each test user signed in with (what its tokens' `session_id` names). */
+const sessions = new Map<string, string>();
+
+/** A user with one open Auth session, as after a password sign-in. */
 export async function createUser(): Promise<string> {
   const id = randomUUID();
-  await admin()`
-    insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data,
-                            email_confirmed_at, created_at, updated_at)
-    values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated',
-            ${`rt-${id}@example.test`}, '{"provider":"email","providers":["email"]}', '{}', now(), now(), now())`;
+  const sessionId = randomUUID();
+  await admin().begin(async (tx) => {
+    await tx`
+      insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data,
+                              email_confirmed_at, created_at, updated_at)
+      values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated',
+              ${`rt-${id}@example.test`}, '{"provider":"email","providers":["email"]}', '{}', now(), now(), now())`;
+    await tx`insert into auth.sessions (id, user_id, created_at, updated_at, aal) values (${sessionId}, ${id}, now(), now(), 'aal1')`;
+  });
+  sessions.set(id, sessionId);
   return id;
+}
+
+/** Deletes the user's sessions, as Auth does at a global sign-out. */
+export async function signOutEverywhere(userId: string): Promise<void> {
+  await admin()`delete from auth.sessions where user_id = ${userId}`;
 }
 
 export interface TokenOptions {
@@ -99,7 +114,7 @@ export interface TokenOptions {
 export async function userToken(userId: string, options: TokenOptions = {}): Promise<string> {
   const claims = passwordSessionClaims(
     { id: userId, email: `rt-${userId}@example.test`, appMetadata: options.appMetadata },
-    { issuer: `${stack.url}/auth/v1`, expiresIn: options.expiresIn, overrides: options.override },
+    { issuer: `${stack.url}/auth/v1`, expiresIn: options.expiresIn, overrides: { session_id: sessions.get(userId), ...options.override } },
   );
   return (await keys()).signAccessToken(claims);
 }
@@ -157,6 +172,30 @@ export function subscribe(channel: RealtimeChannel): Promise<SubscribeResult> {
       resolve({ status, ...(error ? { error } : {}) });
     });
   });
+}
+
+export type Received = { type: string; event: string; payload: unknown; meta?: { id: string } };
+export type SystemMessage = { extension: string; status: string; message: string; channel: string };
+
+/** Records a channel's broadcasts, system messages and subscribe states. */
+function watch(channel: RealtimeChannel, event = '*') {
+  const seen = { broadcasts: [] as Received[], system: [] as SystemMessage[], states: [] as string[] };
+  channel.on('broadcast', { event }, (m) => seen.broadcasts.push(m as Received));
+  channel.on('system', {}, (m) => seen.system.push(m as SystemMessage));
+  return seen;
+}
+
+/** Joins, failing the test unless that succeeds, and keeps recording what the channel sees. */
+export async function joinWatched(channel: RealtimeChannel, event = '*') {
+  const seen = watch(channel, event);
+  await new Promise<void>((resolve, reject) =>
+    channel.subscribe((status, err) => {
+      seen.states.push(status);
+      if (status === 'SUBSCRIBED') resolve();
+      else if (seen.states.length === 1) reject(new Error(`${status} ${err?.message ?? ''}`));
+    }),
+  );
+  return seen;
 }
 
 /** Subscribes and fails the test unless the join succeeds. */

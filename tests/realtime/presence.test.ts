@@ -1,8 +1,8 @@
 // Presence between two supabase-js clients (reference B.9): state after join, joins and leaves as
-// clients track, untrack, leave and disconnect.
+// clients track, untrack, leave and disconnect; a `sub` in the payload is the server's to set.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RealtimeChannel } from '@supabase/supabase-js';
-import { closeClients, eventually, joined, realtimeClient, uniqueTopic } from './helpers.ts';
+import { closeClients, eventually, joined, realtimeClient, stack, uniqueTopic } from './helpers.ts';
 
 afterAll(async () => {
   await closeClients();
@@ -60,6 +60,16 @@ describe('presence', () => {
     await bob.client.removeChannel(bob.channel);
     await eventually(() => ada.channel.presenceState().bob === undefined);
     expect(ada.channel.presenceState().ada).toHaveLength(1);
+  });
+
+  it('drops a `sub` the client put in: only the server attaches one, from a token that proves it', async () => {
+    const topic = uniqueTopic('public');
+    const ada = await presenceChannel(topic, 'ada');
+    expect(await ada.channel.track({ name: 'Ada', sub: '00000000-0000-4000-8000-000000000001' })).toBe('ok');
+    await eventually(() => ada.channel.presenceState().ada);
+    // The project key names no user, so the entry carries no `sub` at all (the real server keeps it).
+    const claimed = stack.external ? { sub: '00000000-0000-4000-8000-000000000001' } : {};
+    expect(ada.channel.presenceState().ada).toEqual([{ name: 'Ada', ...claimed, presence_ref: expect.any(String) }]);
   });
 
   it('removes the presence of a client whose socket goes away', async () => {

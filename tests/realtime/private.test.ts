@@ -2,7 +2,6 @@
 // and the token lifecycle of a joined channel (B.4): refresh, expiry, revocation. Policies for the
 // `test-room:` prefix come from helpers.ts; nothing here touches other topics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RealtimeChannel } from '@supabase/supabase-js';
 import {
   RawSocket,
   closeAdmin,
@@ -12,6 +11,7 @@ import {
   forge,
   installTestPolicies,
   joinPayload,
+  joinWatched,
   joined,
   realtimeClient,
   socketUrl,
@@ -22,9 +22,6 @@ import {
   userToken,
   type TunedRealtime,
 } from './helpers.ts';
-
-type Received = { type: string; event: string; payload: unknown; meta?: { id: string } };
-type SystemMessage = { extension: string; status: string; message: string; channel: string };
 
 let tuned: TunedRealtime;
 
@@ -38,26 +35,6 @@ afterAll(async () => {
   await tuned.close();
   await closeAdmin();
 });
-
-/** Records a channel's broadcasts, system messages and subscribe states. */
-function watch(channel: RealtimeChannel, event = '*') {
-  const seen = { broadcasts: [] as Received[], system: [] as SystemMessage[], states: [] as string[] };
-  channel.on('broadcast', { event }, (m) => seen.broadcasts.push(m as Received));
-  channel.on('system', {}, (m) => seen.system.push(m as SystemMessage));
-  return seen;
-}
-
-async function joinWatched(channel: RealtimeChannel, event = '*') {
-  const seen = watch(channel, event);
-  await new Promise<void>((resolve, reject) =>
-    channel.subscribe((status, err) => {
-      seen.states.push(status);
-      if (status === 'SUBSCRIBED') resolve();
-      else if (seen.states.length === 1) reject(new Error(`${status} ${err?.message ?? ''}`));
-    }),
-  );
-  return seen;
-}
 
 describe('private channels', () => {
   it('joins with a SELECT policy; an ack\'ed send with an INSERT policy reaches private subscribers only', async () => {
@@ -122,15 +99,18 @@ describe('private channels', () => {
     expect(bobSeen.broadcasts.map((m) => m.event)).toEqual(['marker']);
   });
 
-  it('shares presence on a private channel with the policy', async () => {
+  it('shares presence on a private channel with the policy; each entry carries the verified user id as `sub`', async () => {
     const topic = uniqueTopic('test-room');
-    const alice = await realtimeClient({ token: await userToken(await createUser()) });
+    const user = await createUser();
+    const alice = await realtimeClient({ token: await userToken(user) });
     const channel = alice.client.channel(topic, { config: { private: true, presence: { key: 'alice' } } });
     channel.on('presence', { event: 'sync' }, () => {});
     await joined(channel);
-    expect(await channel.track({ status: 'here' })).toBe('ok');
+    // A `sub` the client makes up is replaced by the one its token proves (the real server keeps it).
+    expect(await channel.track({ status: 'here', sub: 'someone-else' })).toBe('ok');
     await eventually(() => channel.presenceState().alice);
-    expect(channel.presenceState().alice).toEqual([{ status: 'here', presence_ref: expect.any(String) }]);
+    const sub = stack.external ? 'someone-else' : user;
+    expect(channel.presenceState().alice).toEqual([{ status: 'here', sub, presence_ref: expect.any(String) }]);
   });
 });
 

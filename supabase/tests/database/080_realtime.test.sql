@@ -4,7 +4,7 @@
 -- `realtime.topic` and the JWT claims set, and see whether the probe is visible (read) or whether an
 -- INSERT of (topic, extension) passes RLS (write).
 begin;
-select plan(59);
+select plan(71);
 
 -- Read check: is a probe row for (topic, extension) visible to a caller with these claims?
 create function pg_temp.realtime_can_read(claims jsonb, topic text, extension text)
@@ -29,8 +29,10 @@ begin
 end
 $$;
 
--- Write check: does an INSERT of (topic, extension) pass RLS for a caller with these claims?
-create function pg_temp.realtime_can_write(claims jsonb, topic text, extension text)
+-- Write check: does an INSERT of (topic, extension) pass RLS for a caller with these claims? That is
+-- Realtime's probe (once per channel, before the first send): no event, no payload. With `event`
+-- and `payload`, the row a client would write to send one message itself.
+create function pg_temp.realtime_can_write(claims jsonb, topic text, extension text, event text default null, payload jsonb default null)
 returns boolean
 language plpgsql
 as $$
@@ -44,7 +46,7 @@ begin
   perform set_config('realtime.topic', topic, true);
   perform set_config('role', claims ->> 'role', true);
   begin
-    insert into realtime.messages (topic, extension) values (topic, extension);
+    insert into realtime.messages (topic, extension, event, payload, private) values (topic, extension, event, payload, true);
     allowed := true;
     raise exception 'probe written' using errcode = 'P0001'; -- undo the probe, as Realtime does
   exception
@@ -173,26 +175,60 @@ select ok(not pg_temp.realtime_can_read(:'viewer', $$workspace:x' or '1'='1$$, '
 select ok(not pg_temp.realtime_can_read(:'viewer', '', 'broadcast'), 'an empty topic is denied');
 
 -- =============================================================================================
--- Write checks: presence for members, broadcast for editors and owners
+-- Write checks. The database's topics are read-only for every client: Realtime authorizes a
+-- channel's writes once, with a probe row of topic and extension only, so no policy could tell a
+-- harmless event from a forged "UPDATE". Clients talk to each other on the :presence side topics:
+-- presence for members, broadcast for editors and owners.
 -- =============================================================================================
-select ok(pg_temp.realtime_can_write(:'viewer', :'bd_topic', 'presence'), 'a viewer may share presence on brand_dna:<id>');
+select 'brand_dna:' || :'bd' || ':presence' as bd_side, 'workspace:' || :'a_workspace_id' || ':presence' as ws_side \gset
+
 select ok(not pg_temp.realtime_can_write(:'viewer', :'bd_topic', 'broadcast'), 'a viewer may not broadcast on brand_dna:<id>');
-select ok(pg_temp.realtime_can_write(:'viewer', :'ws_topic', 'presence'), 'a viewer may share presence on workspace:<id>');
 select ok(not pg_temp.realtime_can_write(:'viewer', :'ws_topic', 'broadcast'), 'a viewer may not broadcast on workspace:<id>');
-select ok(pg_temp.realtime_can_write(:'editor', :'bd_topic', 'presence'), 'an editor may share presence');
-select ok(pg_temp.realtime_can_write(:'editor', :'bd_topic', 'broadcast'), 'an editor may broadcast on brand_dna:<id>');
-select ok(pg_temp.realtime_can_write(:'editor', :'ws_topic', 'broadcast'), 'an editor may broadcast on workspace:<id>');
-select ok(pg_temp.realtime_can_write(:'owner', :'bd_topic', 'broadcast'), 'an owner may broadcast');
-select ok(pg_temp.realtime_can_write(:'owner', :'ws_topic', 'presence'), 'an owner may share presence');
-select ok(not pg_temp.realtime_can_write(:'outsider_claims', :'bd_topic', 'presence'), 'a non-member may not share presence');
-select ok(not pg_temp.realtime_can_write(:'outsider_claims', :'ws_topic', 'broadcast'), 'a non-member may not broadcast');
-select ok(not pg_temp.realtime_can_write(:'other_owner', :'bd_topic', 'broadcast'), 'the owner of another workspace may not broadcast here');
-select ok(not pg_temp.realtime_can_write(:'admin_claims', :'ws_topic', 'broadcast'), 'a platform admin who is no member may not broadcast');
-select ok(not pg_temp.realtime_can_write(:'anon', :'bd_topic', 'presence'), 'anon may not share presence');
-select ok(not pg_temp.realtime_can_write(:'anon', :'ws_topic', 'broadcast'), 'anon may not broadcast');
-select ok(not pg_temp.realtime_can_write(:'editor', :'bd_topic' || 'x', 'broadcast'), 'an editor may not broadcast on a malformed topic');
-select ok(not pg_temp.realtime_can_write(:'editor', 'room:lobby', 'presence'), 'nor share presence on a foreign topic');
-select ok(not pg_temp.realtime_can_write(:'editor', :'bd_topic', 'postgres_changes'), 'nor write another extension');
+select ok(not pg_temp.realtime_can_write(:'editor', :'bd_topic', 'broadcast'), 'an editor may not broadcast on brand_dna:<id>');
+select ok(not pg_temp.realtime_can_write(:'editor', :'ws_topic', 'broadcast'), 'an editor may not broadcast on workspace:<id>');
+select ok(not pg_temp.realtime_can_write(:'owner', :'bd_topic', 'broadcast'), 'an owner may not broadcast on brand_dna:<id>');
+select ok(not pg_temp.realtime_can_write(:'owner', :'ws_topic', 'broadcast'), 'an owner may not broadcast on workspace:<id>');
+select ok(not pg_temp.realtime_can_write(:'viewer', :'bd_topic', 'presence'), 'presence on brand_dna:<id> is not for clients either');
+select ok(not pg_temp.realtime_can_write(:'owner', :'ws_topic', 'presence'), 'nor presence on workspace:<id>');
+select ok(not pg_temp.realtime_can_write(:'editor', :'ws_topic', 'broadcast', 'UPDATE',
+                                         jsonb_build_object('id', :'bd', 'revision', 999, 'actor_id', :'a_owner_id')),
+  'an editor cannot write the forged UPDATE row itself');
+select ok(not pg_temp.realtime_can_write(:'owner', :'bd_topic', 'broadcast', 'DELETE', '{}'), 'nor can an owner write a DELETE event');
+
+select ok(pg_temp.realtime_can_write(:'viewer', :'bd_side', 'presence'), 'a viewer may share presence on brand_dna:<id>:presence');
+select ok(pg_temp.realtime_can_write(:'viewer', :'ws_side', 'presence'), 'a viewer may share presence on workspace:<id>:presence');
+select ok(not pg_temp.realtime_can_write(:'viewer', :'bd_side', 'broadcast'), 'a viewer may not broadcast on a side topic');
+select ok(pg_temp.realtime_can_write(:'editor', :'bd_side', 'presence'), 'an editor may share presence');
+select ok(pg_temp.realtime_can_write(:'editor', :'bd_side', 'broadcast'), 'an editor may broadcast on brand_dna:<id>:presence');
+select ok(pg_temp.realtime_can_write(:'editor', :'ws_side', 'broadcast'), 'an editor may broadcast on workspace:<id>:presence');
+select ok(pg_temp.realtime_can_write(:'owner', :'ws_side', 'broadcast'), 'an owner may broadcast on a side topic');
+select ok(pg_temp.realtime_can_write(:'owner', :'bd_side', 'presence'), 'an owner may share presence');
+select ok(not pg_temp.realtime_can_write(:'outsider_claims', :'bd_side', 'presence'), 'a non-member may not share presence');
+select ok(not pg_temp.realtime_can_write(:'outsider_claims', :'ws_side', 'broadcast'), 'a non-member may not broadcast');
+select ok(not pg_temp.realtime_can_write(:'other_owner', :'bd_side', 'broadcast'), 'the owner of another workspace may not broadcast here');
+select ok(not pg_temp.realtime_can_write(:'admin_claims', :'ws_side', 'broadcast'), 'a platform admin who is no member may not broadcast');
+select ok(not pg_temp.realtime_can_write(:'anon', :'bd_side', 'presence'), 'anon may not share presence');
+select ok(not pg_temp.realtime_can_write(:'anon', :'ws_side', 'broadcast'), 'anon may not broadcast');
+select ok(not pg_temp.realtime_can_write(:'editor', :'bd_side' || 'x', 'broadcast'), 'an editor may not broadcast on a malformed topic');
+select ok(not pg_temp.realtime_can_write(:'editor', 'brand_dna:' || gen_random_uuid() || ':presence', 'presence'), 'nor on the side topic of an unknown brand DNA');
+select ok(not pg_temp.realtime_can_write(:'editor', 'room:lobby:presence', 'presence'), 'nor share presence on a foreign topic');
+select ok(not pg_temp.realtime_can_write(:'editor', :'bd_side', 'postgres_changes'), 'nor write another extension');
+
+-- =============================================================================================
+-- The database's own sends still go through
+-- =============================================================================================
+-- realtime.send runs as the caller; the trigger function is SECURITY DEFINER, so its owner writes
+-- the row. On hosted Supabase that owner is `postgres`, which has BYPASSRLS: client write policies
+-- never apply to it (and realtime.send would only log a warning if they did).
+select ok((select r.rolsuper or r.rolbypassrls from pg_proc p join pg_roles r on r.oid = p.proowner
+           where p.oid = 'private.broadcast_brand_dna_change()'::regprocedure),
+  'the broadcast trigger''s owner bypasses RLS on realtime.messages');
+select tests.authenticate_as(:'a_editor_id');
+update public.brand_dna set energy = .2 where id = :'bd';
+select tests.clear_authentication();
+select set_eq(format($$select topic from realtime.messages where event = 'UPDATE' and payload ->> 'id' = %L$$, :'bd'),
+  format($$values ('brand_dna:%s'), ('workspace:%s')$$, :'bd', :'a_workspace_id'),
+  'an editor''s update is still broadcast to both database topics');
 
 select * from finish();
 rollback;

@@ -1,0 +1,77 @@
+// A workspace with an owner, an editor and a viewer, each signed in through the SDK against the test
+// stack, and one brand DNA: the set-up of the realtime suites that play teammates.
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { inject } from 'vitest';
+import { createStudioClient, type StudioClient } from '../../sdk/src/index.ts';
+
+const stack = inject('stack');
+
+export function studioClient(): StudioClient {
+  return createStudioClient({
+    url: stack.url,
+    key: stack.publishableKey,
+    supabase: { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } },
+  });
+}
+
+export interface Teammate {
+  studio: StudioClient;
+  id: string;
+  email: string;
+  password: string;
+}
+
+export interface Team {
+  owner: Teammate;
+  editor: Teammate;
+  viewer: Teammate;
+  workspaceId: string;
+  brandDnaId: string;
+  /** Leaves every channel of every teammate. */
+  close(): Promise<void>;
+}
+
+async function signUp(label: string): Promise<Teammate> {
+  const studio = studioClient();
+  const email = `${label}-${randomBytes(5).toString('hex')}@example.com`;
+  const password = `${label}-password-1`;
+  const { data, error } = await studio.auth.signUp({ email, password, displayName: label });
+  if (error || !data.user) throw new Error(`sign-up of ${label} failed: ${error?.message}`);
+  return { studio, id: data.user.id, email, password };
+}
+
+/** The same teammate signed in on a client of its own (a second tab). */
+export async function secondClient(who: Teammate): Promise<Teammate> {
+  const studio = studioClient();
+  const { error } = await studio.auth.signIn({ email: who.email, password: who.password });
+  if (error) throw new Error(`sign-in failed: ${error.message}`);
+  return { ...who, studio };
+}
+
+export async function createTeam(): Promise<Team> {
+  const [owner, editor, viewer] = await Promise.all([signUp('owner'), signUp('editor'), signUp('viewer')]);
+  const workspace = await owner.studio.workspaces.create({ name: `Team ${randomBytes(3).toString('hex')}` });
+  if (workspace.error) throw new Error(`workspace: ${workspace.error.message}`);
+  const workspaceId = workspace.data.id;
+  for (const [member, role] of [
+    [editor, 'editor'],
+    [viewer, 'viewer'],
+  ] as const) {
+    const added = await owner.studio.workspaces.addMember(workspaceId, { email: member.email, role });
+    if (added.error) throw new Error(`adding the ${role}: ${added.error.message}`);
+  }
+  const axes = { density: 0.5, warmth: 0.5, playfulness: 0.5, sophistication: 0.5, energy: 0.5 };
+  const brand = await owner.studio.brandDna.create({ workspaceId, name: 'Acme', axes });
+  if (brand.error) throw new Error(`brand DNA: ${brand.error.message}`);
+  return {
+    owner,
+    editor,
+    viewer,
+    workspaceId,
+    brandDnaId: brand.data.id,
+    async close() {
+      await Promise.all([owner, editor, viewer].map((t) => t.studio.supabase.removeAllChannels()));
+    },
+  };
+}
