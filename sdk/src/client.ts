@@ -217,14 +217,16 @@ export function createStudioClient(options: StudioClientOptions) {
     accept: (answer: invitationWire.InvitationAnswer) => request('POST', '/invitations/accept', { body: answer, schema: wire.MemberSchema }),
     decline: (answer: invitationWire.InvitationAnswer) => request('POST', '/invitations/decline', { body: answer, schema: undefined }),
     /** New and withdrawn invitations to you, as they happen (on your private topic user:<id>);
-     * resolves once listening. Payloads that are not such notices are ignored. */
+     * resolves once listening. Messages that are not such notices are dropped and reported to
+     * `onError`. */
     watch: async (handler: (notice: invitationWire.InvitationNotice) => void, watchOptions: WatchOptions = {}): Promise<StudioResult<Unsubscribe>> => {
       const userId = await currentUserId();
       if (!userId) return fail({ code: 'session_missing', status: 0, message: 'sign in first' });
       const joined = await subscriptions.join(`user:${userId}`, {
-        onBroadcast: (payload) => {
-          const notice = invitationWire.invitationNoticeFromPayload(payload);
+        onBroadcast: (message) => {
+          const notice = invitationWire.invitationNoticeFromPayload(message.payload);
           if (notice) handler(notice);
+          else watchOptions.onError?.({ code: 'realtime_invalid_change', status: 0, message: `dropped a ${String(message.event)} message: not an invitation notice` });
         },
         onClose: watchOptions.onClose,
       });

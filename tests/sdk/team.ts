@@ -1,19 +1,9 @@
 // A workspace with an owner, an editor and a viewer, each signed in through the SDK against the test
-// stack, and one brand DNA: the set-up of the realtime suites that play teammates.
+// stack (the editor and viewer joined by invitation), and one brand DNA: the set-up of the realtime
+// suites that play teammates.
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
-import { inject } from 'vitest';
-import { createStudioClient, type StudioClient } from '../../sdk/src/index.ts';
-
-const stack = inject('stack');
-
-export function studioClient(): StudioClient {
-  return createStudioClient({
-    url: stack.url,
-    key: stack.publishableKey,
-    supabase: { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } },
-  });
-}
+import type { StudioClient } from '../../sdk/src/index.ts';
+import { testClient } from './helpers.ts';
 
 export interface Teammate {
   studio: StudioClient;
@@ -33,7 +23,7 @@ export interface Team {
 }
 
 async function signUp(label: string): Promise<Teammate> {
-  const studio = studioClient();
+  const studio = testClient();
   const email = `${label}-${randomBytes(5).toString('hex')}@example.com`;
   const password = `${label}-password-1`;
   const { data, error } = await studio.auth.signUp({ email, password, displayName: label });
@@ -43,7 +33,7 @@ async function signUp(label: string): Promise<Teammate> {
 
 /** The same teammate signed in on a client of its own (a second tab). */
 export async function secondClient(who: Teammate): Promise<Teammate> {
-  const studio = studioClient();
+  const studio = testClient();
   const { error } = await studio.auth.signIn({ email: who.email, password: who.password });
   if (error) throw new Error(`sign-in failed: ${error.message}`);
   return { ...who, studio };
@@ -58,8 +48,10 @@ export async function createTeam(): Promise<Team> {
     [editor, 'editor'],
     [viewer, 'viewer'],
   ] as const) {
-    const added = await owner.studio.workspaces.addMember(workspaceId, { email: member.email, role });
-    if (added.error) throw new Error(`adding the ${role}: ${added.error.message}`);
+    const invited = await owner.studio.workspaces.invite(workspaceId, { email: member.email, role });
+    if (invited.error) throw new Error(`inviting the ${role}: ${invited.error.message}`);
+    const joined = await member.studio.invitations.accept({ token: invited.data.token });
+    if (joined.error) throw new Error(`the ${role} joining: ${joined.error.message}`);
   }
   const axes = { density: 0.5, warmth: 0.5, playfulness: 0.5, sophistication: 0.5, energy: 0.5 };
   const brand = await owner.studio.brandDna.create({ workspaceId, name: 'Acme', axes });
