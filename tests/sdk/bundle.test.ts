@@ -1,0 +1,40 @@
+// What the SDK weighs in a frontend's bundle: an app with createStudioClient from the built package,
+// bundled by Vite and by esbuild, against an app with supabase-js alone (`npm run bench -- sdk`
+// prints the same numbers).
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../local/config.ts';
+import { buildSdk } from '../../scripts/build-sdk.ts';
+import { BUDGET_GZIP_BYTES, compareBundles, type BundleComparison } from '../../bench/sdk.ts';
+
+describe('the SDK in a browser bundle', () => {
+  let out = '';
+  let comparisons: BundleComparison[] = [];
+
+  beforeAll(async () => {
+    out = await mkdtemp(path.join(ROOT, '.data', 'sdk-build-'));
+    comparisons = await compareBundles(await buildSdk(out));
+  }, 120_000);
+
+  afterAll(async () => {
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  it('holds none of zod\'s locales but English, with either bundler', () => {
+    for (const { bundler, sdk } of comparisons) {
+      const zod = sdk.modules.filter((id) => id.includes('/zod/'));
+      expect(zod.length, bundler).toBeGreaterThan(0);
+      expect(zod.filter((id) => /\/locales\/(?!en\.)/.test(id)), bundler).toEqual([]);
+    }
+  });
+
+  it(`adds at most ${BUDGET_GZIP_BYTES / 1000} kB gzip to supabase-js, with either bundler`, () => {
+    expect(comparisons.map((c) => c.bundler)).toEqual(['vite', 'esbuild']);
+    for (const { bundler, baseline, sdk } of comparisons) {
+      expect(sdk.gzip - baseline.gzip, bundler).toBeLessThanOrEqual(BUDGET_GZIP_BYTES);
+      // Tree-shaking cannot have removed the client: the app bundles more than supabase-js.
+      expect(sdk.gzip - baseline.gzip, bundler).toBeGreaterThan(5_000);
+    }
+  });
+});
