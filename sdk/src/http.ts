@@ -104,7 +104,7 @@ async function problemOf(response: Response): Promise<StudioError> {
 async function noAnswer(settings: HttpSettings, err: unknown): Promise<StudioError> {
   const failed: StudioError = { code: 'network_error', status: 0, message: `request failed: ${err instanceof Error ? err.message : String(err)}` };
   const page = typeof location === 'undefined' ? undefined : location.origin;
-  const api = new URL(settings.baseUrl).origin;
+  const api = URL.canParse(settings.baseUrl) ? new URL(settings.baseUrl).origin : page;
   if (!page || page === api) return failed;
   try {
     await settings.fetch(`${settings.baseUrl}/health`, { mode: 'no-cors', signal: AbortSignal.timeout(5000) });

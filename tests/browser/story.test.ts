@@ -89,7 +89,7 @@ class Tab {
   }
 }
 
-describe('the example page in Chromium, from another origin', () => {
+describe('the example page in Chromium, from another origin', { timeout: 60_000 }, () => {
   const suffix = randomBytes(4).toString('hex');
   const ada = { email: `ada-${suffix}@example.com`, password: 'ada-password-1', name: 'Ada' };
   const bob = { email: `bob-${suffix}@example.com`, password: 'bob-password-1', name: 'Bob' };

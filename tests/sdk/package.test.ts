@@ -55,7 +55,8 @@ async function readmeSamples(file: string): Promise<{ name: string; code: string
     const imports = [...code.matchAll(/^import[\s\S]*?from\s+'[^']+';$/gm)].map((m) => m[0]);
     const body = imports.reduce((rest, statement) => rest.replace(statement, ''), code);
     const line = markdown.slice(0, match.index).split('\n').length + 1;
-    return { name: `${path.basename(path.dirname(file))}-${path.basename(file, '.md')}-line-${line}`, code: `${imports.join('\n')}\n${given}\n{\n${body}\n}\n` };
+    const name = `${path.relative(ROOT, file).replace(/[^\w]+/g, '-')}-line-${line}`;
+    return { name, code: `${imports.join('\n')}\n${given}\n{\n${body}\n}\n` };
   });
 }
 
@@ -124,7 +125,8 @@ describe('@tekton/studio-sdk package', () => {
     await expect(readdir(path.join(installed, 'node_modules'))).rejects.toThrow(/ENOENT/);
 
     const samples = [...(await readmeSamples(path.join(ROOT, 'sdk', 'README.md'))), ...(await readmeSamples(path.join(ROOT, 'README.md')))];
-    expect(samples.length).toBeGreaterThan(8);
+    expect(new Set(samples.map((s) => s.name)).size).toBe(samples.length);
+    expect(samples.length).toBeGreaterThan(9);
     for (const sample of samples) await writeFile(path.join(project, `${sample.name}.ts`), sample.code);
     await writeFile(
       path.join(project, 'tsconfig.json'),
