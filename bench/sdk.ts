@@ -3,11 +3,10 @@
 // to the baseline measured in the same run: an app that imports supabase-js alone. The budget (the
 // SDK, zod included, adds at most 35 kB gzip over supabase-js with either bundler) is checked by
 // tests/sdk/bundle.test.ts with the same functions.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT } from '../local/config.ts';
-import { buildSdk } from '../scripts/build-sdk.ts';
+import { buildSdkCopy, type SdkCopy } from '../scripts/build-sdk.ts';
 
 /** kB, as bundlers print them (1 kB = 1000 bytes). */
 export const BUDGET_GZIP_BYTES = 35_000;
@@ -56,35 +55,28 @@ async function withVite(entry: string): Promise<BundleSize> {
   return sizeOf(chunks.map((chunk) => chunk.code).join(''), chunks.flatMap((chunk) => chunk.moduleIds));
 }
 
-/** Bundles both apps with both bundlers. `sdkEntry` is the built SDK's index.js. */
-export async function compareBundles(sdkEntry: string): Promise<BundleComparison[]> {
-  // Under the repository, so that the apps resolve supabase-js and zod from its node_modules.
-  const dir = await mkdtemp(path.join(ROOT, '.data', 'bundle-'));
-  try {
-    const url = "'http://127.0.0.1:54321'";
-    const baseline = path.join(dir, 'baseline.js');
-    const app = path.join(dir, 'app.js');
-    await writeFile(baseline, `import { createClient } from '@supabase/supabase-js';\nglobalThis.client = createClient(${url}, 'sb_publishable_key');\n`);
-    await writeFile(app, `import { createStudioClient } from ${JSON.stringify(sdkEntry)};\nglobalThis.studio = createStudioClient({ url: ${url}, key: 'sb_publishable_key' });\n`);
-    const comparisons: BundleComparison[] = [];
-    for (const bundler of BUNDLERS) {
-      const bundle = bundler === 'vite' ? withVite : withEsbuild;
-      comparisons.push({ bundler, baseline: await bundle(baseline), sdk: await bundle(app) });
-    }
-    return comparisons;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+/** Bundles both apps with both bundlers, the SDK from `copy`. */
+export async function compareBundles(copy: SdkCopy): Promise<BundleComparison[]> {
+  const url = "'http://127.0.0.1:54321'";
+  const baseline = path.join(copy.dir, 'baseline.js');
+  const app = path.join(copy.dir, 'app.js');
+  await writeFile(baseline, `import { createClient } from '@supabase/supabase-js';\nglobalThis.client = createClient(${url}, 'sb_publishable_key');\n`);
+  await writeFile(app, `import { createStudioClient } from ${JSON.stringify(copy.entry)};\nglobalThis.studio = createStudioClient({ url: ${url}, key: 'sb_publishable_key' });\n`);
+  const comparisons: BundleComparison[] = [];
+  for (const bundler of BUNDLERS) {
+    const bundle = bundler === 'vite' ? withVite : withEsbuild;
+    comparisons.push({ bundler, baseline: await bundle(baseline), sdk: await bundle(app) });
   }
+  return comparisons;
 }
 
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 
 export async function bench(): Promise<void> {
-  const out = await mkdtemp(path.join(ROOT, '.data', 'sdk-build-'));
+  const copy = await buildSdkCopy();
   try {
-    const comparisons = await compareBundles(await buildSdk(out));
     console.log('bundler   app                          minified      gzip');
-    for (const { bundler, baseline, sdk } of comparisons) {
+    for (const { bundler, baseline, sdk } of await compareBundles(copy)) {
       console.log(`${bundler.padEnd(9)} supabase-js alone         ${kB(baseline.minified).padStart(12)} ${kB(baseline.gzip).padStart(9)}`);
       console.log(`${bundler.padEnd(9)} createStudioClient        ${kB(sdk.minified).padStart(12)} ${kB(sdk.gzip).padStart(9)}`);
       const added = sdk.gzip - baseline.gzip;
@@ -94,6 +86,6 @@ export async function bench(): Promise<void> {
       );
     }
   } finally {
-    await rm(out, { recursive: true, force: true });
+    await copy.remove();
   }
 }

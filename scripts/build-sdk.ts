@@ -5,10 +5,10 @@
 // Top-level definitions built by a call (`export const BrandDnaSchema = z.object(…)`) are marked
 // `/* @__PURE__ */`: they have no side effects, but bundlers such as esbuild cannot tell, and would
 // keep every schema of the contract in an app that uses a few.
-// `buildSdk(outDir)` builds elsewhere (the browser suite and the bundle-size checks build their own
-// copy, so that they never race the package test over sdk/dist).
+// `buildSdkCopy()` builds a private copy (the browser suite and the bundle-size checks use one, so
+// that they never race the package test over sdk/dist).
 import { spawnSync } from 'node:child_process';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT } from '../local/config.ts';
@@ -31,6 +31,21 @@ export async function buildSdk(outDir = path.join(sdk, 'dist')): Promise<string>
     }
   }
   return path.join(outDir, 'index.js');
+}
+
+export interface SdkCopy {
+  /** A scratch folder under .data, so that what is built there resolves supabase-js and zod from
+   * the repository's node_modules. */
+  dir: string;
+  /** The built index.js. */
+  entry: string;
+  remove(): Promise<void>;
+}
+
+export async function buildSdkCopy(): Promise<SdkCopy> {
+  await mkdir(path.join(ROOT, '.data'), { recursive: true });
+  const dir = await mkdtemp(path.join(ROOT, '.data', 'sdk-copy-'));
+  return { dir, entry: await buildSdk(path.join(dir, 'sdk')), remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -269,7 +269,7 @@ export function createStudioClient(options: StudioClientOptions) {
       withRealtime(() => watchChanges(subscriptions, `brand_dna:${brandDnaId}`, handler, watchOptions)),
     /** Shares that you are here (with `state`, e.g. your name or the axis you edit) and tells you
      * who else is. The presence key is your user id unless you give one. */
-    presence: async <State extends Record<string, unknown>>(
+    presence: <State extends Record<string, unknown>>(
       brandDnaId: string,
       state: State,
       presenceOptions: WatchOptions & { key?: string; onChange?: (members: PresenceMember<State>[]) => void } = {},

@@ -104,9 +104,11 @@ async function problemOf(response: Response): Promise<StudioError> {
 async function noAnswer(settings: HttpSettings, err: unknown): Promise<StudioError> {
   const failed: StudioError = { code: 'network_error', status: 0, message: `request failed: ${err instanceof Error ? err.message : String(err)}` };
   const page = typeof location === 'undefined' ? undefined : location.origin;
-  const api = URL.canParse(settings.baseUrl) ? new URL(settings.baseUrl).origin : page;
-  if (!page || page === api) return failed;
+  const aborted = err instanceof Error && err.name === 'AbortError';
+  let api: string;
   try {
+    api = new URL(settings.baseUrl).origin;
+    if (!page || page === api || aborted) return failed;
     await settings.fetch(`${settings.baseUrl}/health`, { mode: 'no-cors', signal: AbortSignal.timeout(5000) });
   } catch {
     return failed;

@@ -8,7 +8,6 @@
 // failed in the browser but what the step provokes.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -16,7 +15,7 @@ import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../../local/config.ts';
 import { freePort } from '../../local/db.ts';
-import { buildSdk } from '../../scripts/build-sdk.ts';
+import { buildSdkCopy, type SdkCopy } from '../../scripts/build-sdk.ts';
 
 const stack = inject('stack');
 const EXAMPLE = path.join(ROOT, 'examples', 'web');
@@ -94,7 +93,7 @@ describe('the example page in Chromium, from another origin', { timeout: 60_000 
   const ada = { email: `ada-${suffix}@example.com`, password: 'ada-password-1', name: 'Ada' };
   const bob = { email: `bob-${suffix}@example.com`, password: 'bob-password-1', name: 'Bob' };
   const workspaceName = `Studio ${suffix}`;
-  let dir = '';
+  let copy: SdkCopy | undefined;
   let site: PreviewServer;
   let refusing: http.Server;
   let browser: Browser;
@@ -112,11 +111,10 @@ describe('the example page in Chromium, from another origin', { timeout: 60_000 
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(ROOT, '.data', 'browser-'));
     // The page imports '@tekton/studio-sdk': the built package, as an app installing it gets it.
-    const sdkEntry = await buildSdk(path.join(dir, 'sdk'));
-    const outDir = path.join(dir, 'site');
-    await build({ root: EXAMPLE, configFile: false, logLevel: 'warn', resolve: { alias: { '@tekton/studio-sdk': sdkEntry } }, build: { outDir, emptyOutDir: true, target: 'es2022' } });
+    copy = await buildSdkCopy();
+    const outDir = path.join(copy.dir, 'site');
+    await build({ root: EXAMPLE, configFile: false, logLevel: 'warn', resolve: { alias: { '@tekton/studio-sdk': copy.entry } }, build: { outDir, emptyOutDir: true, target: 'es2022' } });
     site = await preview({ root: EXAMPLE, configFile: false, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: await freePort(), strictPort: true } });
     const origin = site.resolvedUrls!.local[0]!.replace(/\/$/, '');
     expect(new URL(origin).origin).not.toBe(new URL(stack.url).origin);
@@ -134,7 +132,7 @@ describe('the example page in Chromium, from another origin', { timeout: 60_000 
     await browser?.close();
     await site?.close();
     if (refusing) await new Promise((resolve) => refusing.close(resolve));
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await copy?.remove();
   });
 
   it('signs Ada up, and shows Bob Auth\'s codes: e-mail taken, wrong password', async () => {

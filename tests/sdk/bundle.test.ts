@@ -1,25 +1,20 @@
 // What the SDK weighs in a frontend's bundle: an app with createStudioClient from the built package,
 // bundled by Vite and by esbuild, against an app with supabase-js alone (`npm run bench -- sdk`
 // prints the same numbers).
-import { mkdtemp, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../local/config.ts';
-import { buildSdk } from '../../scripts/build-sdk.ts';
+import { buildSdkCopy, type SdkCopy } from '../../scripts/build-sdk.ts';
 import { BUDGET_GZIP_BYTES, compareBundles, type BundleComparison } from '../../bench/sdk.ts';
 
 describe('the SDK in a browser bundle', () => {
-  let out = '';
+  let copy: SdkCopy | undefined;
   let comparisons: BundleComparison[] = [];
 
   beforeAll(async () => {
-    out = await mkdtemp(path.join(ROOT, '.data', 'sdk-build-'));
-    comparisons = await compareBundles(await buildSdk(out));
+    copy = await buildSdkCopy();
+    comparisons = await compareBundles(copy);
   }, 120_000);
 
-  afterAll(async () => {
-    if (out) await rm(out, { recursive: true, force: true });
-  });
+  afterAll(() => copy?.remove());
 
   it('holds none of zod\'s locales but English, with either bundler', () => {
     for (const { bundler, sdk } of comparisons) {

@@ -134,7 +134,7 @@ describe('@tekton/studio-sdk package', () => {
     );
     await writeFile(
       path.join(project, 'tsconfig.samples.json'),
-      JSON.stringify({ extends: './tsconfig.json', compilerOptions: { strictNullChecks: false }, include: samples.map((s) => `${s.name}.ts`) }),
+      JSON.stringify({ extends: './tsconfig.json', compilerOptions: { strictNullChecks: false, skipLibCheck: true }, include: samples.map((s) => `${s.name}.ts`) }),
     );
     await writeFile(
       path.join(project, 'app.ts'),
