@@ -248,6 +248,7 @@ describe('the example page in Chromium, from another origin', { timeout: 60_000 
     await B.status(/^✓ saved revision 5/);
     await A.text('#live', /Bob changed .*axes\.density.* → revision 5/);
     await A.click('Reload');
+    await A.status(/^✓ reloaded revision 5/);
     await A.setAxis('playfulness', 0.8);
     await A.click('Save');
     await A.status(/^✓ saved revision 6/);
