@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<{ bench(): Promise<void> }>> = {
   api: () => import('./api.ts'),
   auth: () => import('./auth.ts'),
   realtime: () => import('./realtime.ts'),
+  sdk: () => import('./sdk.ts'),
 };
 
 const wanted = process.argv.slice(2);

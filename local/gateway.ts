@@ -1,7 +1,8 @@
 // The API gateway of the local stack, in place of the CLI's Kong on :54321 (reference 0.3): routes
 // /auth/v1, /realtime/v1 and /functions/v1 to their services with the prefix stripped, rewrites
 // Authorization so upstreams only ever see JWTs, maps the opaque sb_publishable_/sb_secret_ keys to
-// the anon/service-role JWTs, and answers CORS.
+// the anon/service-role JWTs, and answers CORS. What it refuses itself (a request that is not valid
+// HTTP, a target it cannot route) gets a problem document, never a bare status or a stack trace.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { LocalConfig } from './config.ts';
@@ -26,10 +27,58 @@ export interface GatewayServices {
 
 const CORS_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS,TRACE,CONNECT';
 
+/**
+ * Response headers that the services behind the gateway expose to a cross-origin page, as Supabase
+ * Auth (GoTrue) and PostgREST do. supabase-js reads Auth's error codes only when it can see
+ * X-Supabase-Api-Version, so without it a browser gets `invalid_credentials` as a bare 400.
+ */
+const EXPOSED_HEADERS: Record<string, string> = {
+  auth: 'X-Total-Count, Link, X-Supabase-Api-Version',
+  rest: 'Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit',
+};
+
 function sendJson(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** A problem document (RFC 9457). `message` repeats `detail` for supabase-js, whose REST and
+ * Functions clients report a body's `message`. */
+function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}) {
+  return { type: 'about:blank', title: http.STATUS_CODES[status] ?? 'Error', status, code, detail, message: detail, ...extra };
+}
+
+function sendProblem(res: ServerResponse, status: number, code: string, detail: string, extra?: Record<string, unknown>): void {
+  sendJson(res, status, problem(status, code, detail, extra), 'application/problem+json');
+}
+
+/** The same on a raw socket, for requests that never became an IncomingMessage we can answer. */
+function endSocketWithProblem(socket: Duplex, status: number, code: string, detail: string): void {
+  const text = JSON.stringify(problem(status, code, detail));
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
+
+const INVALID_TARGET = 'the request target must be a path (/auth/v1/…) or an absolute http(s) URL';
+
+/**
+ * The request target in origin form (`/path?query`, dot segments resolved), or null when it is
+ * neither a path nor a valid absolute http(s) URL. An absolute-form target (as sent to proxies) is
+ * routed by its path; a target starting with `//` is a path, never an authority.
+ */
+export function originForm(target: string): string | null {
+  let url: URL;
+  try {
+    if (target.startsWith('/')) url = new URL(`http://gateway${target}`);
+    else if (/^https?:\/\//i.test(target)) url = new URL(target);
+    else return null;
+  } catch {
+    return null;
+  }
+  return `${url.pathname}${url.search}`;
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {
@@ -109,24 +158,29 @@ export function createGateway(config: LocalConfig, keys: KeyRing, services: Gate
   const functions = new Map(services.functions.map((fn) => [fn.name, fn]));
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    const target = originForm(req.url ?? '');
+    if (target === null) return sendProblem(res, 400, 'invalid_request_target', INVALID_TARGET);
+    req.url = target;
+    const path = target.split('?')[0]!;
     const isFunction = path.startsWith('/functions/v1/');
+    const service = path.split('/')[1] ?? '';
     // Kong's cors plugin answers preflights and marks responses; functions answer CORS themselves
     // (reference C.3), so their allow-list is not overridden here.
     if (!isFunction) {
       if (req.method === 'OPTIONS') return answerPreflight(req, res);
       res.setHeader('Access-Control-Allow-Origin', '*');
+      if (req.headers.origin && EXPOSED_HEADERS[service]) res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS[service]);
     }
 
     if (path === '/auth/v1' || path.startsWith('/auth/v1/')) {
-      if (!services.auth) return sendJson(res, 503, { message: 'Auth is not running' });
+      if (!services.auth) return sendProblem(res, 503, 'service_unavailable', 'Auth is not running');
       rewriteAuthorization(req.headers, config);
       appendForwardedFor(req);
       stripPrefix(req, '/auth/v1');
       return services.auth.handle(req, res);
     }
     if (path.startsWith('/realtime/v1/')) {
-      if (!services.realtime) return sendJson(res, 503, { message: 'Realtime is not running' });
+      if (!services.realtime) return sendProblem(res, 503, 'service_unavailable', 'Realtime is not running');
       rewriteAuthorization(req.headers, config);
       stripPrefix(req, '/realtime/v1');
       return services.realtime.handle(req, res);
@@ -144,37 +198,46 @@ export function createGateway(config: LocalConfig, keys: KeyRing, services: Gate
       return proxy(req, res, fn.upstream);
     }
     if (path.startsWith('/rest/v1') || path.startsWith('/graphql/v1') || path.startsWith('/storage/v1')) {
-      const service = path.split('/')[1];
-      return sendJson(
+      return sendProblem(
         res,
         501,
-        {
-          type: 'https://supabase.com/docs/guides/local-development',
-          title: 'Not Implemented',
-          status: 501,
-          code: 'not_in_local_stack',
-          detail:
-            `/${service}/v1 is not part of the Docker-less local stack, which runs Postgres, Auth, Realtime and the ` +
-            'Edge Functions. Use the API under /functions/v1/api/v1, or run `supabase start` (needs Docker) for the full platform.',
-        },
-        'application/problem+json',
+        'not_in_local_stack',
+        `/${service}/v1 is not part of the Docker-less local stack, which runs Postgres, Auth, Realtime and the ` +
+          'Edge Functions. Use the API under /functions/v1/api/v1, or run `supabase start` (needs Docker) for the full platform.',
+        { type: 'https://supabase.com/docs/guides/local-development', hint: 'Use the API under /functions/v1/api/v1' },
       );
     }
-    return sendJson(res, 404, { message: 'no Route matched with those values' });
+    // Kong's own words, in a problem document.
+    return sendProblem(res, 404, 'no_route', 'no Route matched with those values');
   }
 
   const server = http.createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { message: 'gateway error', detail: String(err) });
+      // A bug of a stand-in, never something the client sent: logged, not echoed to the client.
+      console.error('local gateway:', err);
+      if (!res.headersSent) sendProblem(res, 500, 'internal_error', 'the local gateway failed on this request (see its log)');
       else res.destroy();
     });
   });
 
+  // Requests Node's parser refuses (oversized headers, not HTTP at all) get a problem document
+  // instead of Node's bare status line.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
+      return endSocketWithProblem(socket, 431, 'request_header_too_large', `the request's headers exceed ${http.maxHeaderSize} bytes`);
+    }
+    if (err.code === 'HPE_INVALID_URL') return endSocketWithProblem(socket, 400, 'invalid_request_target', INVALID_TARGET);
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return endSocketWithProblem(socket, 408, 'request_timeout', 'the request did not arrive in time');
+    endSocketWithProblem(socket, 400, 'bad_request', 'the request is not valid HTTP/1.1');
+  });
+
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://gateway');
+    const target = originForm(req.url ?? '');
+    if (target === null) return endSocketWithProblem(socket, 400, 'invalid_request_target', INVALID_TARGET);
+    const url = new URL(`http://gateway${target}`);
     if (url.pathname !== '/realtime/v1/websocket' || !services.realtime) {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
-      return;
+      return endSocketWithProblem(socket, 404, 'no_route', 'no Route matched with those values');
     }
     const apikey = url.searchParams.get('apikey');
     if (apikey) url.searchParams.set('apikey', keys.resolveApiKey(apikey));

@@ -8,6 +8,8 @@ missing=()
 [ -f /usr/share/postgresql/15/extension/pgtap.control ] || missing+=(postgresql-15-pgtap)
 command -v pg_prove >/dev/null 2>&1 || missing+=(libtap-parser-sourcehandler-pgtap-perl)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+# Debian's Chromium for the browser suite (driven by playwright-core, which downloads no browser).
+[ -n "${CHROMIUM_PATH:-}" ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
@@ -17,8 +19,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   else
-    echo "Please install pgTAP for PostgreSQL and pg_prove (missing: ${missing[*]})." >&2
+    echo "Please install pgTAP for PostgreSQL, pg_prove and Chromium (missing: ${missing[*]})." >&2
     echo "  macOS: brew install pgtap   other: cpan TAP::Parser::SourceHandler::pgTAP and your distribution's pgtap package" >&2
+    echo "  Chromium: set CHROMIUM_PATH to a Chromium or Chrome binary for the browser suite" >&2
   fi
 fi
 

@@ -1,6 +1,6 @@
 // HTTP plumbing shared by functions: request ids, security headers, CORS, bounded JSON bodies,
 // query strings and validation with zod, If-Match, and one structured log line per request.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ApiError, fieldErrors, problem } from './problems.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -1,6 +1,6 @@
 // Errors as application/problem+json (RFC 9457) with a stable `code`, and the mapping of Postgres
 // errors onto them: SQL text, table and constraint names never reach the client.
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export interface FieldError {
   path: string;

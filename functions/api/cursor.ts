@@ -1,6 +1,6 @@
 // Opaque keyset cursors: base64url of a small JSON object. Decoding validates the shape, so a
 // forged or foreign cursor is a 422, never a database error.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { problem } from '../_shared/problems.ts';
 
 function toBase64Url(text: string): string {

@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the route registry and the zod schemas (z.toJSONSchema).
 // Free of Deno APIs: scripts/gen-api-docs.ts builds it under Node.
-import { z } from 'zod';
+import * as z from 'zod';
 import { openApiPath, problemStatuses, type RouteSpec } from './registry.ts';
 
 export const API_VERSION = '1.0.0';

@@ -1,7 +1,7 @@
 // The one route registry: every route the API serves is declared here once, with its schemas and
 // status codes. The Hono app is built from it (app.ts) and so is the OpenAPI document (openapi.ts),
 // so the two cannot drift apart.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Caller } from '../_shared/auth.ts';
 import type { FunctionConfig } from '../_shared/config.ts';
 import type postgres from 'postgres';

@@ -1,6 +1,6 @@
 // The five Brand DNA axes: their order (the order of every axis array, e.g. the `near` search
 // parameter and the database's cube), their meaning, and their validation.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const AXES = ['density', 'warmth', 'playfulness', 'sophistication', 'energy'] as const;
 export type AxisName = (typeof AXES)[number];

@@ -1,7 +1,7 @@
 // createStudioClient: the typed client of Tekton Studio, built on supabase-js. Auth goes through
 // supabase-js (sessions, refresh, storage), the REST API through the /api/v1 Edge Function with the
 // session's token, and teammates' edits through private Realtime channels. Every method resolves to
-// `{ data, error }`; none throws.
+// `{ data, error }`; none throws, and neither does creating the client.
 import {
   createClient,
   type AuthChangeEvent,
@@ -11,7 +11,7 @@ import {
   type SupabaseClientOptions,
   type User,
 } from '@supabase/supabase-js';
-import { z } from 'zod';
+import type * as z from 'zod';
 import { AXES, type Axes } from './axes.ts';
 import type { Database } from './database.types.ts';
 import { createRequester, fail, ok, type QueryValue, type StudioError, type StudioResult } from './http.ts';
@@ -49,6 +49,18 @@ export interface StudioClientOptions {
 
 type Body<S extends z.ZodType> = z.input<S>;
 type ETagOptions = { ifMatch?: string | number };
+
+/** Options of `brandDna.list`: numbers and dates rather than the query strings they become. */
+export interface BrandDnaListOptions {
+  workspaceId?: string;
+  /** Text to find in name, slug or description (case-insensitive). */
+  q?: string;
+  /** Only brand DNA changed at or after this time (ISO 8601, or a Date). */
+  updatedSince?: string | Date;
+  cursor?: string;
+  /** Page size, 1–100 (default 20). */
+  limit?: number;
+}
 
 /** Options of `presets.search`: axis ranges and `near` as axis objects rather than query strings. */
 export interface PresetSearchOptions {
@@ -119,8 +131,25 @@ function paginate<T>(fetchPage: (cursor: string | undefined) => Promise<StudioRe
 
 const id = (value: string) => encodeURIComponent(value);
 
+/** Stands in for the WebSocket that the runtime lacks, so that supabase-js can be created. */
+class MissingWebSocket {
+  constructor() {
+    throw new Error(NO_WEBSOCKET);
+  }
+}
+const NO_WEBSOCKET =
+  'this runtime has no WebSocket (Node 20): pass one to createStudioClient as supabase.realtime.transport, e.g. `ws`';
+
 export function createStudioClient(options: StudioClientOptions) {
-  const supabase: SupabaseClient<Database> = createClient<Database>(options.url, options.key, options.supabase);
+  // supabase-js throws at creation where there is no WebSocket and no transport (Node 20). Realtime
+  // is then unavailable, and only the methods that need it say so.
+  const hasWebSocket = options.supabase?.realtime?.transport !== undefined || typeof globalThis.WebSocket !== 'undefined';
+  const supabaseOptions: SupabaseClientOptions<'public'> | undefined = hasWebSocket
+    ? options.supabase
+    : { ...options.supabase, realtime: { ...options.supabase?.realtime, transport: MissingWebSocket as never } };
+  const supabase: SupabaseClient<Database> = createClient<Database>(options.url, options.key, supabaseOptions);
+  const withRealtime = async <T>(use: () => Promise<StudioResult<T>>): Promise<StudioResult<T>> =>
+    hasWebSocket ? use() : fail({ code: 'realtime_unavailable', status: 0, message: NO_WEBSOCKET });
   const baseUrl = `${options.url.replace(/\/+$/, '')}${options.apiPath ?? '/functions/v1/api/v1'}`;
   const request = createRequester({
     baseUrl,
@@ -188,7 +217,7 @@ export function createStudioClient(options: StudioClientOptions) {
       request('PATCH', `/workspaces/${id(workspaceId)}`, { body, schema: wire.WorkspaceSchema }),
     delete: (workspaceId: string) => request('DELETE', `/workspaces/${id(workspaceId)}`, { schema: undefined }),
     members: (workspaceId: string) => request('GET', `/workspaces/${id(workspaceId)}/members`, { schema: wire.MemberListSchema }),
-    /** Adds the user with this e-mail address (owners only). */
+    /** Adds the user with this e-mail address (the service role only: people join by invitation). */
     addMember: (workspaceId: string, body: Body<typeof wire.MemberAddSchema>) =>
       request('POST', `/workspaces/${id(workspaceId)}/members`, { body, schema: wire.MemberSchema }),
     updateMember: (workspaceId: string, userId: string, body: Body<typeof wire.MemberUpdateSchema>) =>
@@ -197,7 +226,7 @@ export function createStudioClient(options: StudioClientOptions) {
       request('DELETE', `/workspaces/${id(workspaceId)}/members/${id(userId)}`, { schema: undefined }),
     /** Every brand DNA change in the workspace, as it happens (members only). */
     watch: (workspaceId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
-      watchChanges(subscriptions, `workspace:${workspaceId}`, handler, watchOptions),
+      withRealtime(() => watchChanges(subscriptions, `workspace:${workspaceId}`, handler, watchOptions)),
     /** Invites an e-mail address with a role (owners). The answer carries the link token, shown
      * only this once: put it into a link to your app for `invitations.accept({ token })`. */
     invite: (workspaceId: string, body: Body<typeof invitationWire.InvitationCreateSchema>) =>
@@ -219,23 +248,27 @@ export function createStudioClient(options: StudioClientOptions) {
     /** New and withdrawn invitations to you, as they happen (on your private topic user:<id>);
      * resolves once listening. Messages that are not such notices are dropped and reported to
      * `onError`. */
-    watch: async (handler: (notice: invitationWire.InvitationNotice) => void, watchOptions: WatchOptions = {}): Promise<StudioResult<Unsubscribe>> => {
-      const userId = await currentUserId();
-      if (!userId) return fail({ code: 'session_missing', status: 0, message: 'sign in first' });
-      const joined = await subscriptions.join(`user:${userId}`, {
-        onBroadcast: (message) => {
-          const notice = invitationWire.invitationNoticeFromPayload(message.payload);
-          if (notice) handler(notice);
-          else watchOptions.onError?.({ code: 'realtime_invalid_change', status: 0, message: `dropped a ${String(message.event)} message: not an invitation notice` });
-        },
-        onClose: watchOptions.onClose,
-      });
-      return joined.error ? joined : ok(joined.data.leave);
-    },
+    watch: (handler: (notice: invitationWire.InvitationNotice) => void, watchOptions: WatchOptions = {}): Promise<StudioResult<Unsubscribe>> =>
+      withRealtime(async () => {
+        const userId = await currentUserId();
+        if (!userId) return fail({ code: 'session_missing', status: 0, message: 'sign in first' });
+        const joined = await subscriptions.join(`user:${userId}`, {
+          onBroadcast: (message) => {
+            const notice = invitationWire.invitationNoticeFromPayload(message.payload);
+            if (notice) handler(notice);
+            else watchOptions.onError?.({ code: 'realtime_invalid_change', status: 0, message: `dropped a ${String(message.event)} message: not an invitation notice` });
+          },
+          onClose: watchOptions.onClose,
+        });
+        return joined.error ? joined : ok(joined.data.leave);
+      }),
   };
 
-  const listBrandDna = (query: wire.BrandDnaListQuery = {}) =>
-    request('GET', '/brand-dna', { query: query as Record<string, QueryValue>, schema: wire.BrandDnaPageSchema });
+  const listBrandDna = ({ updatedSince, ...query }: BrandDnaListOptions = {}) =>
+    request('GET', '/brand-dna', {
+      query: { ...query, updatedSince: updatedSince instanceof Date ? updatedSince.toISOString() : updatedSince },
+      schema: wire.BrandDnaPageSchema,
+    });
   const listVersions = (brandDnaId: string, query: { cursor?: string; limit?: number } = {}) =>
     request('GET', `/brand-dna/${id(brandDnaId)}/versions`, { query, schema: wire.BrandDnaVersionPageSchema });
 
@@ -247,7 +280,7 @@ export function createStudioClient(options: StudioClientOptions) {
     /** One page; pass `nextCursor` as `cursor` for the next. */
     list: listBrandDna,
     /** Every brand DNA matching the query, page after page. */
-    listAll: (query: Omit<wire.BrandDnaListQuery, 'cursor'> = {}) => paginate((cursor) => listBrandDna({ ...query, cursor })),
+    listAll: (query: Omit<BrandDnaListOptions, 'cursor'> = {}) => paginate((cursor) => listBrandDna({ ...query, cursor })),
     get: (brandDnaId: string) => request('GET', `/brand-dna/${id(brandDnaId)}`, { schema: wire.BrandDnaSchema }),
     /** Partial update (only the fields and axes given). With `ifMatch` (the revision you read),
      * a teammate's newer change makes it fail with `precondition_failed` instead of being overwritten. */
@@ -280,18 +313,19 @@ export function createStudioClient(options: StudioClientOptions) {
       request('GET', '/brand-dna/export', { query: { workspaceId }, schema: files.StudioBrandDnaListSchema }),
     /** Teammates' changes of this brand DNA as they happen; resolves once listening. */
     watch: (brandDnaId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
-      watchChanges(subscriptions, `brand_dna:${brandDnaId}`, handler, watchOptions),
+      withRealtime(() => watchChanges(subscriptions, `brand_dna:${brandDnaId}`, handler, watchOptions)),
     /** Shares that you are here (with `state`, e.g. your name or the axis you edit) and tells you
      * who else is. The presence key is your user id unless you give one. */
-    presence: async <State extends Record<string, unknown>>(
+    presence: <State extends Record<string, unknown>>(
       brandDnaId: string,
       state: State,
       presenceOptions: WatchOptions & { key?: string; onChange?: (members: PresenceMember<State>[]) => void } = {},
-    ): Promise<StudioResult<Presence<State>>> => {
-      const key = presenceOptions.key ?? (await currentUserId());
-      if (!key) return fail({ code: 'session_missing', status: 0, message: 'sign in (or give a presence key) first' });
-      return joinPresence(subscriptions, `brand_dna:${brandDnaId}:presence`, key, state, presenceOptions.onChange, presenceOptions);
-    },
+    ): Promise<StudioResult<Presence<State>>> =>
+      withRealtime(async () => {
+        const key = presenceOptions.key ?? (await currentUserId());
+        if (!key) return fail({ code: 'session_missing', status: 0, message: 'sign in (or give a presence key) first' });
+        return joinPresence(subscriptions, `brand_dna:${brandDnaId}:presence`, key, state, presenceOptions.onChange, presenceOptions);
+      }),
   };
 
   const searchPresets = (query: PresetSearchOptions = {}) =>

@@ -2,10 +2,11 @@
 // project key and the session's token, applies a timeout, validates the answer with the wire
 // schema, and turns every failure (problem documents, network errors, timeouts, answers that do
 // not match the contract) into a typed `StudioError` instead of throwing.
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** A failed call. `code` is the API's stable error code (see the Problem schema), or one of
- * `network_error`, `timeout`, `invalid_response` for failures that never reached an answer. */
+ * `network_error`, `cors_refused` (a browser page whose origin the API does not allow), `timeout`,
+ * `invalid_response`, `realtime_unavailable` for failures that never reached an answer. */
 export interface StudioError {
   code: string;
   /** HTTP status; 0 when no answer arrived. */
@@ -95,6 +96,30 @@ async function problemOf(response: Response): Promise<StudioError> {
   }
 }
 
+/**
+ * Why a request got no answer. In a browser, an answer refused by CORS fails exactly like a network
+ * outage; a `no-cors` request (which needs no permission, and shows nothing of the answer) tells
+ * the two apart: it succeeds when the server is there.
+ */
+async function noAnswer(settings: HttpSettings, err: unknown): Promise<StudioError> {
+  const failed: StudioError = { code: 'network_error', status: 0, message: `request failed: ${err instanceof Error ? err.message : String(err)}` };
+  const page = typeof location === 'undefined' ? undefined : location.origin;
+  const aborted = err instanceof Error && err.name === 'AbortError';
+  let api: string;
+  try {
+    api = new URL(settings.baseUrl).origin;
+    if (!page || page === api || aborted) return failed;
+    await settings.fetch(`${settings.baseUrl}/health`, { mode: 'no-cors', signal: AbortSignal.timeout(5000) });
+  } catch {
+    return failed;
+  }
+  return {
+    code: 'cors_refused',
+    status: 0,
+    message: `${api} answered, but the browser kept the answer from this page: the API does not allow the origin ${page} (CORS). Add it to the function's CORS_ALLOWED_ORIGINS.`,
+  };
+}
+
 export function createRequester(settings: HttpSettings) {
   return async function request<S extends z.ZodType | undefined>(
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
@@ -119,16 +144,16 @@ export function createRequester(settings: HttpSettings) {
         signal,
       });
     } catch (err) {
-      const timedOut = timeout.aborted;
-      return fail({
-        code: timedOut ? 'timeout' : 'network_error',
-        status: 0,
-        message: timedOut ? `no answer within ${settings.timeoutMs} ms` : `request failed: ${err instanceof Error ? err.message : String(err)}`,
-      });
+      if (timeout.aborted) return fail({ code: 'timeout', status: 0, message: `no answer within ${settings.timeoutMs} ms` });
+      return fail(await noAnswer(settings, err));
     }
 
     if (!response.ok) return fail(await problemOf(response));
-    if (options.schema === undefined) return ok(null as Data);
+    if (options.schema === undefined) {
+      // Nothing to parse (204), but a body that did come must be let go, or its connection stays busy.
+      await response.body?.cancel().catch(() => {});
+      return ok(null as Data);
+    }
     let body: unknown;
     try {
       body = await response.json();

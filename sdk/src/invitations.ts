@@ -1,7 +1,7 @@
 // Invitations: the wire contract of inviting people into a workspace and of answering an
 // invitation, the mapping of the database's rows onto it, and the notices the database sends to
 // the invitee's private topic `user:<id>`.
-import { z } from 'zod';
+import * as z from 'zod';
 import { toIsoTimestamp } from './mapping.ts';
 import { IdSchema, MemberAddSchema, TimestampSchema, WorkspaceRoleSchema, type WorkspaceRole } from './schemas.ts';
 

@@ -2,7 +2,7 @@
 // responses, as zod 4 schemas. The API validates with them, the OpenAPI document is generated from
 // them, and the SDK exports them with their inferred types. Schemas with an `id` in their metadata
 // become named components of the OpenAPI document.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AxesSchema, AxisValueSchema, AXES, PartialAxesSchema, type AxisName } from './axes.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // of the studio's, `name`, optional `description`, `axes`, `version`, `createdAt`, `updatedAt`).
 // The import takes them verbatim and the exports give them back in the same shape; this is their
 // wire contract and the mapping from the database's rows.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AxesSchema } from './axes.ts';
 import { axesFromRow, toIsoTimestamp, type BrandDnaRow } from './mapping.ts';
 import { BrandDnaNameSchema, DescriptionSchema, IdSchema, SemverSchema, TimestampSchema } from './schemas.ts';

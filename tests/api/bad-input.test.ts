@@ -4,7 +4,7 @@
 import http from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   BrandDnaCreateSchema,
   BrandDnaFromPresetSchema,

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
 import { expect, inject } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadConfig } from '../../local/config.ts';
 import { createKeyRing, passwordSessionClaims, type KeyRing } from '../../local/jwt.ts';
 

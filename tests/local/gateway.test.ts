@@ -3,7 +3,7 @@
 // the real supabase-js client (checklist F.11). The routing tests use an echo function behind a
 // gateway of their own; the others go through the test stack's gateway.
 import http, { type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { createClient, FunctionsHttpError } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
@@ -14,6 +14,51 @@ import { createKeyRing } from '../../local/jwt.ts';
 
 const stack = inject('stack');
 const config = loadConfig({ dbUrl: undefined });
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function dechunk(text: string): string {
+  let out = '';
+  for (let at = 0; ; ) {
+    const lineEnd = text.indexOf('\r\n', at);
+    const size = parseInt(text.slice(at, lineEnd), 16);
+    if (!size) return out;
+    out += text.slice(lineEnd + 2, lineEnd + 2 + size);
+    at = lineEnd + 2 + size + 2;
+  }
+}
+
+/** Sends bytes as they are (request targets and headers that fetch would refuse to send). */
+function rawRequest(base: string, request: string): Promise<RawResponse> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.write(request));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head = '', ...rest] = text.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      const body = rest.join('\r\n\r\n');
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: headers['transfer-encoding'] === 'chunked' ? dechunk(body) : body });
+    });
+  });
+}
+
+function expectProblem(response: RawResponse, status: number, code: string): void {
+  expect(response.status).toBe(status);
+  expect(response.headers['content-type']).toBe('application/problem+json');
+  const problem = JSON.parse(response.body) as { status: number; code: string; detail: string; message: string };
+  expect(problem).toMatchObject({ status, code });
+  expect(problem.detail).toBe(problem.message);
+  expect(problem.detail).not.toMatch(/TypeError|Invalid URL|at /);
+}
 
 interface Echo {
   method: string;
@@ -95,6 +140,33 @@ describe.skipIf(stack.external)('gateway routing and rewrites', () => {
     expect((await call('/functions/v1/open', { 'X-Forwarded-For': '203.0.113.9' })).body.forwardedFor).toBe('127.0.0.1');
   });
 
+  it('routes an absolute-form request target like its origin form', async () => {
+    const { host } = new URL(base);
+    const response = await rawRequest(base, `GET ${base}/functions/v1/open/a/b?x=1 HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    expect(response.status).toBe(200);
+    expect((JSON.parse(response.body) as Echo).url).toBe('/open/a/b?x=1');
+  });
+
+  it('answers malformed request targets with a 400 problem, HTTP and WebSocket alike', async () => {
+    const { host } = new URL(base);
+    for (const target of ['http://[bad/functions/v1/open', 'functions/v1/open', '*']) {
+      expectProblem(await rawRequest(base, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`), 400, 'invalid_request_target');
+    }
+    const upgrade = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==';
+    expectProblem(await rawRequest(base, `GET http://[bad/realtime/v1/websocket HTTP/1.1\r\nHost: ${host}\r\n${upgrade}\r\n\r\n`), 400, 'invalid_request_target');
+    // A path that only looks like an authority is a path: routed (to no route), not parsed as a host.
+    expectProblem(await rawRequest(base, `GET //a:b HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`), 404, 'no_route');
+    expect((await call('/functions/v1/open')).status).toBe(200);
+  });
+
+  it('answers an oversized header with a 431 problem', async () => {
+    const { host } = new URL(base);
+    const response = await rawRequest(base, `GET /functions/v1/open HTTP/1.1\r\nHost: ${host}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expectProblem(response, 431, 'request_header_too_large');
+    expectProblem(await rawRequest(base, 'NOT HTTP AT ALL\r\n\r\n'), 400, 'bad_request');
+    expect((await call('/functions/v1/open')).status).toBe(200);
+  });
+
   it('works with functions.invoke from supabase-js (F.11)', async () => {
     const options = { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } };
     const withPublishable = createClient(base, config.publishableKey, options);
@@ -134,6 +206,30 @@ describe('the test stack gateway', () => {
     const body = (await res.json()) as { code: string; detail: string };
     expect(body.code).toBe('not_in_local_stack');
     expect(body.detail).toContain('supabase start');
+  });
+
+  it.skipIf(stack.external)('gives supabase-js a message for /rest/v1 (PostgREST errors carry `message`)', async () => {
+    const client = createClient(stack.url, stack.publishableKey, { auth: { persistSession: false }, realtime: { transport: WebSocket as never } });
+    const { error } = await client.from('brand_dna').select('id');
+    expect(error?.code).toBe('not_in_local_stack');
+    expect(error?.message).toContain('supabase start');
+  });
+
+  it('exposes the headers that Auth and PostgREST expose to browsers', async () => {
+    const origin = { Origin: 'https://studio.example' };
+    const exposed = (res: Response) => (res.headers.get('access-control-expose-headers') ?? '').toLowerCase().split(/\s*,\s*/);
+    const login = await fetch(`${stack.url}/auth/v1/token?grant_type=password`, {
+      method: 'POST',
+      headers: { ...origin, apikey: stack.anonKey, 'Content-Type': 'application/json', 'X-Supabase-Api-Version': '2024-01-01' },
+      body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong-password' }),
+    });
+    expect(login.status).toBe(400);
+    expect(login.headers.get('access-control-allow-origin')).toBe('*');
+    expect(login.headers.get('x-supabase-api-version')).toBe('2024-01-01');
+    expect(exposed(login)).toEqual(expect.arrayContaining(['x-supabase-api-version', 'x-total-count', 'link']));
+    const rest = await fetch(`${stack.url}/rest/v1/brand_dna`, { headers: { ...origin, apikey: stack.anonKey } });
+    expect(rest.headers.get('access-control-allow-origin')).toBe('*');
+    expect(exposed(rest)).toEqual(expect.arrayContaining(['content-range', 'content-location', 'location', 'range-unit']));
   });
 
   it('answers CORS preflights on the Auth route and marks its responses', async () => {

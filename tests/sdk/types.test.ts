@@ -7,6 +7,7 @@ import {
   type Axes,
   type BrandDna,
   type BrandDnaChange,
+  type BrandDnaListOptions,
   type BrandDnaComparison,
   type Database,
   type InvitationAnswer,
@@ -48,6 +49,11 @@ describe('SDK types', () => {
     expectTypeOf(client.workspaces.addMember).parameter(1).toHaveProperty('role').toEqualTypeOf<'viewer' | 'editor' | 'owner' | undefined>();
     // @ts-expect-error: axes are numbers
     void client.brandDna.update('id', { axes: { energy: 'high' } });
+    // Query options are the values an app has (numbers, dates), not the query strings they become.
+    expectTypeOf(client.brandDna.list).parameter(0).toEqualTypeOf<BrandDnaListOptions | undefined>();
+    void client.brandDna.list({ workspaceId: 'id', limit: 20, updatedSince: new Date() });
+    // @ts-expect-error: limit is a number
+    void client.brandDna.list({ limit: '20' });
     // @ts-expect-error: unknown axis
     void client.brandDna.update('id', { axes: { loudness: 1 } });
   });

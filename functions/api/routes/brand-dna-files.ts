@@ -3,7 +3,7 @@
 // export in that shape. Registered before the brand DNA routes, so that /brand-dna/export is not
 // taken for an id.
 import type postgres from 'postgres';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema, brandDnaToColumns, type BrandDnaRow } from '../../../sdk/src/contract.ts';
 import {
   BrandDnaImportResultSchema,

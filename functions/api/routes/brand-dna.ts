@@ -1,6 +1,6 @@
 // Brand DNA: create (also from a preset), list, read, replace, partial update, delete; its version
 // history, the compare view and restore.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   BrandDnaComparisonSchema,
   BrandDnaCreateSchema,

@@ -1,7 +1,7 @@
 // Invitations: owners invite by e-mail, list and revoke; invitees list theirs and accept (which
 // makes the membership) or decline. The database checks everything (token, expiry, address,
 // use-once) in its SECURITY DEFINER functions; this file maps their errors onto problems.
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema, MemberSchema, memberFromRow } from '../../../sdk/src/contract.ts';
 import {
   InvitationAnswerSchema,

@@ -1,5 +1,5 @@
 // Health, the OpenAPI document and the docs page.
-import { z } from 'zod';
+import * as z from 'zod';
 import { HealthSchema } from '../../../sdk/src/contract.ts';
 import { ApiError } from '../../_shared/problems.ts';
 import { HOSTED_HTML_NOTE, renderDocsHtml } from '../docs-html.ts';

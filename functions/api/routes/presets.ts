@@ -1,6 +1,6 @@
 // Presets: search (text, tags, category, axis ranges, nearness; keyset pages), categories, read,
 // create (personal, workspace or built-in), change and delete.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AXES,
   IdSchema,

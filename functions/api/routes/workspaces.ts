@@ -1,5 +1,5 @@
 // Workspaces (teams) and their members with roles.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   IdSchema,
   MemberAddSchema,
