@@ -155,7 +155,6 @@ export type Database = {
           name: string
           owner_id: string | null
           playfulness: number
-          search_text: string | null
           search_vector: unknown
           sophistication: number
           tags: string[]
@@ -178,7 +177,6 @@ export type Database = {
           name: string
           owner_id?: string | null
           playfulness: number
-          search_text?: never
           search_vector?: never
           sophistication: number
           tags?: string[]
@@ -201,7 +199,6 @@ export type Database = {
           name?: string
           owner_id?: string | null
           playfulness?: number
-          search_text?: never
           search_vector?: never
           sophistication?: number
           tags?: string[]

@@ -448,7 +448,11 @@ const axisRangeShape = Object.fromEntries(
 
 export const PresetSearchQuerySchema = z
   .strictObject({
-    q: queryText(200).optional().describe('Full-text and fuzzy search over name, category, tags and description.'),
+    q: queryText(200)
+      .optional()
+      .describe(
+        'Words to find in name, category, tags and description, most relevant first: presets with every word before presets with some. A misspelt word of 3 or more letters also matches the nearest known words; stop words (and, with …) are ignored; shorter words match exactly. At most 6 distinct words count, and a search ranks at most its 1,000 best matches.',
+      ),
     tags: z
       .string()
       .max(700)
