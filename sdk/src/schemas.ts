@@ -52,7 +52,9 @@ export const SlugSchema = z
 export const SemverSchema = z
   .string()
   .regex(SEMVER_PATTERN, { error: 'must be MAJOR.MINOR.PATCH (digits, no leading zeros, each below 10^9)' })
-  .describe('Semantic version MAJOR.MINOR.PATCH. A change that does not raise it gets its PATCH bumped.');
+  .describe(
+    'Semantic version MAJOR.MINOR.PATCH, each part at most 999999999. A change that does not raise it gets the next version: PATCH + 1, a PATCH of 999999999 rolling over into MINOR (and a MINOR of 999999999 into MAJOR); 999999999.999999999.999999999 stays.',
+  );
 
 function text(max: number, what = 'characters') {
   return z.string().regex(NO_NUL, noNul).regex(NO_LONE_SURROGATE, noLoneSurrogate).max(max, { error: `must be at most ${max} ${what}` });
