@@ -203,7 +203,6 @@ export type Database = {
           name: string
           owner_id: string | null
           playfulness: number
-          search_text: string | null
           search_vector: unknown
           sophistication: number
           tags: string[]
@@ -226,7 +225,6 @@ export type Database = {
           name: string
           owner_id?: string | null
           playfulness: number
-          search_text?: never
           search_vector?: never
           sophistication: number
           tags?: string[]
@@ -249,7 +247,6 @@ export type Database = {
           name?: string
           owner_id?: string | null
           playfulness?: number
-          search_text?: never
           search_vector?: never
           sophistication?: number
           tags?: string[]

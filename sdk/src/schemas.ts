@@ -14,6 +14,28 @@ import { AxesSchema, AxisValueSchema, AXES, PartialAxesSchema, type AxisName } f
 const NO_NUL = /^[^\u0000]*$/;
 const noNul = { error: 'must not contain NUL (\\u0000) characters' };
 
+/**
+ * A UTF-16 surrogate without its partner (JSON allows `"\ud800"`) has no UTF-8 form: the database
+ * driver would store it as U+FFFD, so it is refused instead. (In a `u` regex a surrogate class
+ * only matches surrogates that are not part of a pair.)
+ */
+const NO_LONE_SURROGATE = /^[^\ud800-\udfff]*$/u;
+const noLoneSurrogate = { error: 'must not contain unpaired surrogates' };
+
+/**
+ * Characters that show nothing on their own: white space, control and format characters (bidi
+ * controls, zero-width characters, the byte-order mark, soft hyphens), default-ignorable ones
+ * (variation selectors, Hangul fillers, tag characters) and the blank braille pattern. The
+ * database's private.has_visible_character() lists the same set (tests/api/names.test.ts
+ * compares them).
+ */
+const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu;
+
+/** True when `value` has at least one character that is not invisible. */
+export function hasVisibleCharacter(value: string): boolean {
+  return value.replace(INVISIBLE, '') !== '';
+}
+
 /** Any 8-4-4-4-12 hex id (Postgres uuid); ids the API makes are random UUIDs. */
 export const IdSchema = z.guid({ error: 'must be a UUID' });
 export const TimestampSchema = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
@@ -30,20 +52,28 @@ export const SlugSchema = z
 export const SemverSchema = z
   .string()
   .regex(SEMVER_PATTERN, { error: 'must be MAJOR.MINOR.PATCH (digits, no leading zeros, each below 10^9)' })
-  .describe('Semantic version MAJOR.MINOR.PATCH. A change that does not raise it gets its PATCH bumped.');
+  .describe(
+    'Semantic version MAJOR.MINOR.PATCH, each part at most 999999999. A change that does not raise it gets the next version: PATCH + 1, a PATCH of 999999999 rolling over into MINOR (and a MINOR of 999999999 into MAJOR); 999999999.999999999.999999999 stays.',
+  );
 
 function text(max: number, what = 'characters') {
-  return z.string().regex(NO_NUL, noNul).max(max, { error: `must be at most ${max} ${what}` });
+  return z.string().regex(NO_NUL, noNul).regex(NO_LONE_SURROGATE, noLoneSurrogate).max(max, { error: `must be at most ${max} ${what}` });
 }
 
-/** A display name: 1–`max` characters, surrounding white space trimmed. */
+/**
+ * A display name: surrounding white space trimmed, NFC-normalized (so that one name has one
+ * spelling, as the database stores it), 1–`max` characters, at least one of them visible.
+ */
 function nameSchema(max: number) {
   return z
     .string()
     .regex(NO_NUL, noNul)
+    .regex(NO_LONE_SURROGATE, noLoneSurrogate)
     .trim()
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: `must be at most ${max} characters` });
+    .normalize('NFC')
+    .min(1, { error: 'must not be empty', abort: true })
+    .max(max, { error: `must be at most ${max} characters` })
+    .refine(hasVisibleCharacter, { error: 'must contain a visible character' });
 }
 
 export const BrandDnaNameSchema = nameSchema(120);
@@ -346,10 +376,12 @@ function metadataProblem(value: unknown): string | null {
     const [node, depth] = stack.pop()!;
     if (depth > MAX_METADATA_DEPTH) return `must be nested at most ${MAX_METADATA_DEPTH} levels deep`;
     if (typeof node === 'string' && node.includes('\u0000')) return 'must not contain NUL (\\u0000) characters';
+    if (typeof node === 'string' && !NO_LONE_SURROGATE.test(node)) return noLoneSurrogate.error;
     if (typeof node === 'number' && !Number.isFinite(node)) return 'must contain finite numbers only';
     if (node && typeof node === 'object') {
       for (const [key, child] of Object.entries(node)) {
         if (key.includes('\u0000')) return 'must not contain NUL (\\u0000) characters';
+        if (!NO_LONE_SURROGATE.test(key)) return noLoneSurrogate.error;
         stack.push([child, depth + 1]);
       }
     }
@@ -448,7 +480,11 @@ const axisRangeShape = Object.fromEntries(
 
 export const PresetSearchQuerySchema = z
   .strictObject({
-    q: queryText(200).optional().describe('Full-text and fuzzy search over name, category, tags and description.'),
+    q: queryText(200)
+      .optional()
+      .describe(
+        'Words to find in name, category, tags and description, most relevant first: presets with every word before presets with some. A misspelt word of 3 or more letters also matches the nearest known words; stop words (and, with …) are ignored; shorter words match exactly. At most 6 distinct words count, and a search ranks at most its 1,000 best matches.',
+      ),
     tags: z
       .string()
       .max(700)

@@ -219,8 +219,17 @@ describe('hand-picked nasties', () => {
       expectProblem(await call('/presets', { method: 'POST', as: team.editor, body: { name: 'P', category: 'c', axes: AXES_EXAMPLE, metadata } }), 422);
     }
     expect(await snapshot(team)).toEqual(before);
-    const lone = await call('/brand-dna', { method: 'POST', as: team.editor, raw: JSON.stringify({ ...base, name: 'lone \ud800 surrogate' }), headers: { 'Content-Type': 'application/json' } });
-    expect(lone.status).toBeLessThan(500);
+    // A lone surrogate has no UTF-8 form (the driver would store U+FFFD): refused in any string.
+    for (const [path, body] of [
+      ['/brand-dna', { ...base, name: 'lone \ud800 surrogate' }],
+      ['/brand-dna', { ...base, description: 'lone \udc00' }],
+      ['/presets', { name: 'P', category: 'c', axes: AXES_EXAMPLE, metadata: { note: 'lone \ud800' } }],
+      ['/presets', { name: 'P', category: 'c', axes: AXES_EXAMPLE, metadata: { ['key \udfff']: 1 } }],
+    ] as const) {
+      const lone = await call(path, { method: 'POST', as: team.editor, raw: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+      expectProblem(lone, 422, 'validation_failed');
+    }
+    expect(await snapshot(team)).toEqual(before);
   });
 
   it('path ids that are not UUIDs (or version numbers that are not numbers) are 404, never a cast error', async () => {

@@ -83,6 +83,39 @@ describe('search', () => {
     expect(row!.n).toBe(seededBuiltins);
   });
 
+  it('answers adversarial text sanely: stop words, short, repeated, long and made-up words, typos', async () => {
+    const names = async (q: string, extra = '') => {
+      const res = await call(`/presets?q=${encodeURIComponent(q)}&limit=100${extra}`, {});
+      expectStatus(res, 200);
+      return res.body.data as { name: string; description: string; tags: string[]; score: number }[];
+    };
+    // Stop words are in nearly every description; they find nothing rather than everything.
+    expect(await names('with')).toEqual([]);
+    expect(await names('and')).toEqual([]);
+    expect(await names('with and the')).toEqual([]);
+    // One- and two-letter words match only themselves (no fuzziness), however often repeated.
+    const wordLa = (p: { name: string; description: string }) => /(^|[^a-z])la([^a-z]|$)/i.test(`${p.name} ${p.description}`);
+    expect((await names('la')).every(wordLa)).toBe(true);
+    expect(await names('la '.repeat(60))).toEqual(await names('la'));
+    // A typo of a common word finds the presets with that word; a made-up word finds nothing.
+    const typo = await names('layoutss');
+    expect(typo.map((p) => p.name)).toEqual(expect.arrayContaining(['Modern Tech Startup', 'Independent Zine']));
+    expect(typo.every((p) => /layouts/i.test(p.description))).toBe(true);
+    expect(await names('layoucolo')).toEqual([]);
+    expect(await names('x'.repeat(200))).toEqual([]);
+    expectProblem(await call(`/presets?q=${'x'.repeat(201)}`, {}), 422, 'validation_failed');
+    // Many words: the preset with all of them first, then presets with some.
+    const many = await names('startup startup startup product bold saas with and');
+    expect(many[0]!.name).toBe('Modern Tech Startup');
+    expect(many.length).toBeGreaterThan(1);
+    // With `near`, the text filters and nearness orders.
+    const near = await names('layouts', `&near=${Object.values(AXES_EXAMPLE).join(',')}`);
+    expect(near[0]!.name).toBe('Modern Tech Startup');
+    expect(near.every((p) => /layouts/i.test(p.description))).toBe(true);
+    const distances = near.map((p) => p.score);
+    expect(distances).toEqual([...distances].sort((a, b) => a - b));
+  });
+
   it('rejects a cursor of another search order, and forged cursors', async () => {
     const byName = await call('/presets?limit=2', {});
     expectProblem(await call(`/presets?q=tech&cursor=${byName.body.nextCursor}`, {}), 422, 'validation_failed');

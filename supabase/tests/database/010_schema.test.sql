@@ -1,7 +1,7 @@
 -- Schema shape: tables, columns and types, keys, RLS on everything, comments for Studio users,
 -- indexes behind every policy, and which functions run with their owner's rights.
 begin;
-select plan(87);
+select plan(90);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables and columns
@@ -25,7 +25,7 @@ select columns_are('public', 'brand_dna_versions', array['brand_dna_id', 'versio
   'brand_dna_versions columns: a full snapshot of the content plus who and when');
 select columns_are('public', 'presets', array['id', 'name', 'description', 'category', 'tags', 'density', 'warmth', 'playfulness',
   'sophistication', 'energy', 'thumbnail_url', 'metadata', 'owner_id', 'workspace_id', 'created_by', 'created_at', 'updated_at',
-  'is_builtin', 'axes', 'search_vector', 'search_text'],
+  'is_builtin', 'axes', 'search_vector'],
   'presets columns');
 
 select col_type_is('public', 'brand_dna', 'density', 'double precision', 'brand_dna.density is double precision');
@@ -51,8 +51,8 @@ select col_type_is('public', 'presets', 'metadata', 'jsonb', 'presets.metadata i
 select col_type_is('public', 'presets', 'axes', 'extensions', 'cube', 'presets.axes is a cube point');
 select col_type_is('public', 'presets', 'search_vector', 'tsvector', 'presets.search_vector is a tsvector');
 select ok((select bool_and(a.attgenerated = 's') from pg_attribute a
-           where a.attrelid = 'public.presets'::regclass and a.attname in ('is_builtin', 'axes', 'search_vector', 'search_text')),
-  'is_builtin, axes, search_vector and search_text are stored generated columns');
+           where a.attrelid = 'public.presets'::regclass and a.attname in ('is_builtin', 'axes', 'search_vector')),
+  'is_builtin, axes and search_vector are stored generated columns');
 
 -- ---------------------------------------------------------------------------------------------
 -- Keys
@@ -184,7 +184,7 @@ select set_eq($$
             ('private.member_workspace_ids()'::regprocedure), ('private.has_workspace_role(uuid,public.workspace_role)'::regprocedure),
             ('private.keep_last_owner()'::regprocedure), ('private.sync_profile_from_auth_user()'::regprocedure),
             ('private.snapshot_brand_dna()'::regprocedure), ('private.broadcast_brand_dna_change()'::regprocedure),
-            ('private.workspace_of_topic(text)'::regprocedure),
+            ('private.workspace_of_topic(text)'::regprocedure), ('private.learn_preset_words()'::regprocedure),
             ('public.search_presets(text,text[],text,double precision[],double precision[],double precision[],text,double precision,text,uuid,integer)'::regprocedure) $$,
   'exactly the functions that must see past RLS are SECURITY DEFINER');
 select isnt_definer('public', 'restore_brand_dna_version', array['uuid', 'integer'], 'restore runs under the caller''s RLS');
@@ -225,9 +225,15 @@ select trigger_is('public', 'brand_dna_versions', 'brand_dna_versions_append_onl
 select trigger_is('public', 'workspace_members', 'workspace_members_keep_last_owner', 'private', 'keep_last_owner', 'the last owner is kept');
 select trigger_is('public', 'workspace_members', 'workspace_members_freeze_identity', 'private', 'freeze_member_identity', 'memberships cannot move');
 select trigger_is('public', 'presets', 'presets_prepare_write', 'private', 'prepare_preset_write', 'presets stamp creator and keep ownership');
+select trigger_is('public', 'presets', 'presets_learn_words_on_insert', 'private', 'learn_preset_words', 'new presets add their words to the word list');
+select trigger_is('public', 'presets', 'presets_learn_words_on_update', 'private', 'learn_preset_words', 'changed presets add their words to the word list');
 
 select index_is_type('public', 'presets', 'presets_search_vector_idx', 'gin', 'full-text search uses a GIN index');
-select index_is_type('public', 'presets', 'presets_search_text_trgm_idx', 'gin', 'fuzzy search uses a trigram GIN index');
+select index_is_type('private', 'preset_words', 'preset_words_word_trgm_idx', 'gist', 'misspelt words are looked up in a trigram GiST index of the presets'' words');
+select ok(not has_table_privilege('anon', 'private.preset_words', 'select,insert,update,delete')
+          and not has_table_privilege('authenticated', 'private.preset_words', 'select,insert,update,delete')
+          and not has_table_privilege('service_role', 'private.preset_words', 'select,insert,update,delete'),
+  'the API roles have no privileges on the presets'' word list (only search_presets reads it)');
 select index_is_type('public', 'presets', 'presets_tags_idx', 'gin', 'tag filters use a GIN index');
 select index_is_type('public', 'presets', 'presets_axes_idx', 'gist', 'axis ranges and nearness use a GiST index');
 select has_index('public', 'brand_dna_versions', 'brand_dna_versions_workspace_id_idx', array['workspace_id'], 'history is indexed by workspace');

@@ -162,12 +162,13 @@ select results_eq(format($$select revision from public.restore_brand_dna_version
 select tests.clear_authentication();
 select is((select count(*) from public.brand_dna_versions where brand_dna_id = :'bd'), 11::bigint, 'and adds no snapshot');
 
--- A PATCH that cannot be bumped any further fails cleanly rather than writing a bad version.
+-- A PATCH that cannot be bumped any further rolls over into MINOR (it used to fail the semver
+-- check, and with it every later write; 065_version_rollover.test.sql has the details).
 update public.brand_dna set version = '3.0.999999999', energy = .1 where id = :'bd2';
-select throws_ok(format($$update public.brand_dna set energy = .2 where id = %L$$, :'bd2'), '23514', null,
-  'bumping PATCH past nine digits is rejected by the semver check');
-select is((select max(version_number) from public.brand_dna_versions where brand_dna_id = :'bd2'), 5,
-  'and the failed update left no snapshot behind');
+select lives_ok(format($$update public.brand_dna set energy = .2 where id = %L$$, :'bd2'),
+  'a change at PATCH 999999999 is accepted');
+select results_eq(format($$select max(version_number), max(version) from public.brand_dna_versions where brand_dna_id = %L$$, :'bd2'),
+  $$values (6, '3.1.0')$$, 'and its version rolls over to 3.1.0');
 
 -- =============================================================================================
 -- History outlives the brand DNA
