@@ -15,9 +15,14 @@ export interface FunctionDefinition {
 }
 
 export interface RunningFunction extends FunctionDefinition {
-  /** Where the gateway forwards `/functions/v1/<name>/...` to (path kept as `/<name>/...`). */
-  upstream: string;
+  /** Where the gateway forwards `/functions/v1/<name>/...` to (path kept as `/<name>/...`); read it per request. */
+  readonly upstream: string;
   stop(): Promise<void>;
+}
+
+export interface FunctionProcess extends RunningFunction {
+  /** The Deno process serving it now (a new one after a restart). */
+  readonly pid: number;
 }
 
 /** `[functions.NAME]` sections of supabase/config.toml (C.5); paths are relative to supabase/. */
@@ -61,8 +66,70 @@ export async function startFunction(
   fn: FunctionDefinition,
   env: Record<string, string>,
   log?: (line: string) => void,
-): Promise<RunningFunction> {
-  const port = await freePort();
+): Promise<FunctionProcess> {
+  // Like the edge runtime, which starts a new worker when one dies: a process that exits on its own
+  // is started again on the same port (so the gateway and direct callers keep their address), and
+  // the log says so.
+  const notice = log ?? ((line: string) => console.error(`[function ${fn.name}] ${line}`));
+  let port = await freePort();
+  let current = await spawnFunction(fn, env, port, log);
+  let stopping = false;
+  let restarts = 0;
+
+  const watch = (child: ChildProcess) =>
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      restarts++;
+      // Back off when it keeps dying at once (e.g. a syntax error), up to 5 s.
+      const delay = Math.min(5000, 100 * 2 ** Math.min(restarts - 1, 6));
+      notice(JSON.stringify({ level: 'error', msg: `function ${fn.name} exited (code ${code}, signal ${signal}); restarting in ${delay} ms` }));
+      setTimeout(() => void restart(), delay);
+    });
+
+  async function restart(): Promise<void> {
+    if (stopping) return;
+    try {
+      current = await spawnFunction(fn, env, port, log);
+    } catch {
+      // The port may have been taken meanwhile: try another one (the gateway reads `upstream` per request).
+      port = await freePort();
+      try {
+        current = await spawnFunction(fn, env, port, log);
+      } catch (err) {
+        notice(JSON.stringify({ level: 'error', msg: `function ${fn.name} failed to restart: ${(err as Error).message.split('\n')[0]}` }));
+        setTimeout(() => void restart(), 5000);
+        return;
+      }
+    }
+    notice(JSON.stringify({ level: 'info', msg: `function ${fn.name} restarted`, pid: current.pid, port }));
+    if (!stopping) watch(current);
+    else current.kill('SIGTERM');
+  }
+  watch(current);
+
+  return {
+    ...fn,
+    get upstream() {
+      return `http://127.0.0.1:${port}`;
+    },
+    get pid() {
+      return current.pid!;
+    },
+    async stop() {
+      stopping = true;
+      const child = current;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** One Deno process serving the function on `port`; resolves once it listens. */
+async function spawnFunction(fn: FunctionDefinition, env: Record<string, string>, port: number, log?: (line: string) => void): Promise<ChildProcess> {
   const args = ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--no-prompt'];
   if (fn.importMap) args.push('--config', fn.importMap);
   args.push(path.join(ROOT, 'local', 'edge-runtime', 'main.ts'), fn.entrypoint);
@@ -96,16 +163,5 @@ export async function startFunction(
   } finally {
     clearTimeout(timeout);
   }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    ...fn,
-    upstream: `http://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return child;
 }

@@ -22,6 +22,8 @@ export interface FunctionConfig {
   corsOrigins: string[];
   rateLimits: RateLimits;
   dbPoolSize: number;
+  /** `application_name` of the function's database connections (PGAPPNAME), to find them in pg_stat_activity. */
+  dbApplicationName: string;
   /** Per-statement limit inside a request, milliseconds. */
   statementTimeoutMs: number;
 }
@@ -78,6 +80,7 @@ export function readConfig(get: Getter): FunctionConfig {
       windowSeconds: positiveInt(get('RATE_LIMIT_WINDOW_SECONDS'), 60),
     },
     dbPoolSize: positiveInt(get('DB_POOL_SIZE'), 8),
+    dbApplicationName: get('PGAPPNAME') || 'tekton-api',
     statementTimeoutMs: positiveInt(get('DB_STATEMENT_TIMEOUT_MS'), 8000),
   };
 }

@@ -9,7 +9,7 @@ export type Sql = postgres.Sql;
 /** The connection a request's transaction runs on. */
 export type Tx = postgres.Sql;
 
-export function createPool(url: string, max: number): Sql {
+export function createPool(url: string, max: number, applicationName = 'tekton-api'): Sql {
   return postgres(url, {
     max,
     prepare: false,
@@ -17,7 +17,7 @@ export function createPool(url: string, max: number): Sql {
     connect_timeout: 10,
     max_lifetime: 60 * 30,
     onnotice: () => {},
-    connection: { application_name: 'tekton-api' },
+    connection: { application_name: applicationName },
   });
 }
 

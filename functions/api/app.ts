@@ -45,7 +45,7 @@ function toApiError(err: unknown): ApiError {
 export function createApp(options: AppOptions) {
   const { config } = options;
   const routes = options.routes ?? allRoutes;
-  const sql = options.sql ?? createPool(config.dbUrl, config.dbPoolSize);
+  const sql = options.sql ?? createPool(config.dbUrl, config.dbPoolSize, config.dbApplicationName);
   const authenticator = options.authenticator ?? createAuthenticator(config);
   const cors = createCors(config.corsOrigins);
   const rateLimiter = createRateLimiter(sql, config.rateLimits);
