@@ -2,6 +2,7 @@
 // `prepare: false` (so it also works behind Supavisor's transaction mode). Every request runs in one
 // transaction that first takes the caller's role and claims, exactly as PostgREST does, so that RLS
 // decides what the caller may see and change.
+import net from 'node:net';
 import postgres from 'postgres';
 import type { Caller } from './auth.ts';
 
@@ -9,16 +10,97 @@ export type Sql = postgres.Sql;
 /** The connection a request's transaction runs on. */
 export type Tx = postgres.Sql;
 
-export function createPool(url: string, max: number, applicationName = 'tekton-api'): Sql {
-  return postgres(url, {
-    max,
-    prepare: false,
-    idle_timeout: 30,
-    connect_timeout: 10,
-    max_lifetime: 60 * 30,
-    onnotice: () => {},
-    connection: { application_name: applicationName },
-  });
+/** The function's database connections: `run` lends one to `work` and takes it back. */
+export interface Pool {
+  run<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
+}
+
+export interface PoolOptions {
+  url: string;
+  size: number;
+  applicationName: string;
+}
+
+const CONNECT_TIMEOUT_S = 10;
+
+/**
+ * `size` connections, each one a postgres.js client of its own that opens exactly one socket in its
+ * life, lent to one request at a time. When that socket closes (idle, terminated, Postgres gone),
+ * the client is ended and the next request gets a new one. Why not postgres.js's `reserve()`: a
+ * reserved connection whose socket closed keeps taking queries, and writes them to a socket that no
+ * longer exists (an uncaught TypeError that kills the process), or, once the pool has reconnected
+ * it, runs the rest of a transaction on a fresh session as `postgres`. Here a query sent after the
+ * close can only fail (CONNECTION_CLOSED / CONNECTION_ENDED: a 503), never reach another session.
+ */
+export function createPool({ url, size, applicationName }: PoolOptions): Pool {
+  const clients: (Sql | null)[] = Array.from({ length: size }, () => null);
+  const idle = [...clients.keys()];
+  const waiting: ((slot: number) => void)[] = [];
+
+  function clientOf(slot: number): Sql {
+    const existing = clients[slot];
+    if (existing) return existing;
+    const retire = () => {
+      if (clients[slot] !== client) return;
+      clients[slot] = null;
+      void client.end({ timeout: 0 });
+    };
+    const client: Sql = postgres(url, {
+      max: 1,
+      prepare: false,
+      idle_timeout: 30,
+      connect_timeout: CONNECT_TIMEOUT_S,
+      max_lifetime: 60 * 30,
+      onnotice: () => {},
+      onclose: retire,
+      connection: { application_name: applicationName },
+      socket: oneSocket(retire),
+    } as postgres.Options<Record<string, never>>);
+    clients[slot] = client;
+    return client;
+  }
+
+  return {
+    async run(work) {
+      const slot = idle.pop() ?? (await new Promise<number>((resolve) => waiting.push(resolve)));
+      try {
+        return await work(clientOf(slot));
+      } finally {
+        const next = waiting.shift();
+        if (next) next(slot);
+        else idle.push(slot);
+      }
+    },
+  };
+}
+
+/**
+ * postgres.js's `socket` option: the first call connects; any later one (postgres.js reconnecting
+ * for a query that was waiting when the connection closed) fails, so no query ever reaches a second
+ * session. A failed connect retires the client too (postgres.js does not call onclose then).
+ */
+function oneSocket(retire: () => void) {
+  let used = false;
+  return ({ host, port }: { host: string[]; port: number[] }) =>
+    new Promise<net.Socket>((resolve, reject) => {
+      const fail = (err: Error) => {
+        retire();
+        reject(err);
+      };
+      if (used) return fail(Object.assign(new Error('The database connection closed.'), { code: 'CONNECTION_CLOSED' }));
+      used = true;
+      const socket = net.connect({ host: host[0], port: port[0]! });
+      const timer = setTimeout(() => socket.destroy(Object.assign(new Error('Connecting to the database timed out.'), { code: 'CONNECT_TIMEOUT' })), CONNECT_TIMEOUT_S * 1000);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeListener('error', fail);
+        resolve(socket);
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        fail(err);
+      });
+    });
 }
 
 export interface RequestInfo {
@@ -48,13 +130,12 @@ export function callerSetup(caller: Caller, request: RequestInfo): string {
 }
 
 /**
- * Runs `work` in one transaction as the caller. `begin` and the caller's set-up go out as one
- * message, pipelined with the first query of `work` (one round trip); should the set-up fail, the
- * transaction is aborted and no query of `work` runs.
+ * Runs `work` in one transaction as the caller, on a connection of its own. `begin` and the caller's
+ * set-up are pipelined with the first query of `work`; should the set-up fail, the transaction is
+ * aborted, no query of `work` runs, and the set-up's error is the one reported.
  */
-export async function asCaller<T>(sql: Sql, caller: Caller, request: RequestInfo, work: (tx: Tx) => Promise<T>): Promise<T> {
-  const tx = await sql.reserve();
-  try {
+export function asCaller<T>(pool: Pool, caller: Caller, request: RequestInfo, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return pool.run(async (tx) => {
     const setup = tx.unsafe(`begin; ${callerSetup(caller, request)}`).execute();
     // Its failure surfaces through the queries of `work` (25P02) or below.
     setup.catch(() => {});
@@ -64,37 +145,40 @@ export async function asCaller<T>(sql: Sql, caller: Caller, request: RequestInfo
       await setup;
     } catch (err) {
       await tx.unsafe('rollback').catch(() => {});
-      throw err;
+      throw await setupError(setup, err);
     }
     await tx.unsafe('commit');
     return result;
-  } finally {
-    tx.release();
-  }
+  });
+}
+
+/** The set-up's own error when it failed (what the caller needs to hear), else `err`. */
+async function setupError(setup: Promise<unknown>, err: unknown): Promise<unknown> {
+  return setup.then(
+    () => err,
+    (setupErr: unknown) => setupErr,
+  );
 }
 
 /**
  * Runs one statement as the caller in its own transaction: `begin` with the caller's set-up, the
- * statement and `commit` all go out together (one round trip). If the statement fails, the commit
- * only ends the aborted transaction.
+ * statement and `commit` are pipelined. If the statement fails, the commit only ends the aborted
+ * transaction.
  */
 export type OneStatement<R extends readonly postgres.MaybeRow[]> = (tx: Tx) => postgres.PendingQuery<R>;
 
-export async function asCallerOnce<R extends readonly postgres.MaybeRow[]>(
-  sql: Sql,
+export function asCallerOnce<R extends readonly postgres.MaybeRow[]>(
+  pool: Pool,
   caller: Caller,
   request: RequestInfo,
   statement: OneStatement<R>,
 ): Promise<postgres.RowList<R>> {
-  const tx = await sql.reserve();
-  try {
+  return pool.run(async (tx) => {
     const setup = tx.unsafe(`begin; ${callerSetup(caller, request)}`).execute();
     const query = statement(tx).execute();
     const commit = tx.unsafe('commit').execute();
     const [setupResult, queryResult, commitResult] = await Promise.allSettled([setup, query, commit]);
     for (const result of [setupResult, queryResult, commitResult]) if (result.status === 'rejected') throw result.reason;
     return (queryResult as PromiseFulfilledResult<postgres.RowList<R>>).value;
-  } finally {
-    tx.release();
-  }
+  });
 }

@@ -225,3 +225,21 @@ export interface RequestLog {
 export function logRequest(entry: RequestLog): void {
   console.log(JSON.stringify({ level: entry.status >= 500 ? 'error' : 'info', msg: 'request', time: new Date().toISOString(), ...entry }));
 }
+
+/**
+ * Keeps the function serving when something fails outside any request (an error thrown from a timer,
+ * a promise nobody awaited): logs it instead of letting the runtime end the process. Call it once,
+ * at the entry point.
+ */
+export function keepServingOnUnhandledErrors(): void {
+  const report = (kind: string, error: unknown) =>
+    console.error(JSON.stringify({ level: 'error', msg: kind, time: new Date().toISOString(), error: String((error as Error)?.stack ?? error).slice(0, 2000) }));
+  globalThis.addEventListener('error', (event) => {
+    event.preventDefault();
+    report('uncaught error', event.error);
+  });
+  globalThis.addEventListener('unhandledrejection', (event) => {
+    event.preventDefault();
+    report('unhandled rejection', event.reason);
+  });
+}

@@ -159,7 +159,11 @@ function camelField(column: string | undefined): string {
   return (column ?? '').replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase()) || '(body)';
 }
 
-const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+/** Network and connection errors (postgres.js codes, socket errnos): the database is not reachable. */
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+]);
 
 /** Maps an error from the database to a problem; unknown errors become a 500 (logged, not shown). */
 export function fromDatabaseError(err: unknown): ApiError {
@@ -205,7 +209,7 @@ export function fromDatabaseError(err: unknown): ApiError {
     return new ApiError({ status: 422, code: 'validation_failed', detail: 'A value is out of range or malformed.', errors: [{ path: field ?? camelField(e.column_name), message: 'is not valid' }], cause: err });
   }
   if (code.startsWith('08') || code.startsWith('53') || code.startsWith('57P') || UNAVAILABLE.has(code) || UNAVAILABLE.has(e.errno ?? '')) {
-    return new ApiError({ status: 503, code: 'service_unavailable', detail: 'The database is not reachable right now; retry later.', headers: { 'Retry-After': '5' }, cause: err });
+    return new ApiError({ status: 503, code: 'database_unavailable', detail: 'The database is not reachable right now; retry in a moment.', headers: { 'Retry-After': '2' }, cause: err });
   }
   return new ApiError({ status: 500, code: 'internal_error', detail: 'Something went wrong on our side; the request id helps us find it.', cause: err });
 }

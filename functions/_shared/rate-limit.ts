@@ -5,7 +5,7 @@
 // its own statement, so that requests which fail later still count.
 import type { Caller } from './auth.ts';
 import type { RateLimits } from './config.ts';
-import type { Sql } from './db.ts';
+import type { Pool } from './db.ts';
 
 export type RateClass = 'read' | 'write' | 'auth';
 
@@ -71,14 +71,14 @@ function secondsUntil(ms: number): number {
   return Math.max(1, Math.ceil((ms - Date.now()) / 1000));
 }
 
-export function createRateLimiter(sql: Sql, limits: RateLimits): RateLimiter {
+export function createRateLimiter(pool: Pool, limits: RateLimits): RateLimiter {
   const leases = new Map<string, Lease>();
 
   async function refill(key: string, lease: Lease, limit: number): Promise<void> {
     // Losing a few counts in a crash is harmless: do not wait for the WAL flush.
-    const [row] = await sql<{ granted: number; remaining: number; reset_seconds: number }[]>`
+    const [row] = await pool.run((sql) => sql<{ granted: number; remaining: number; reset_seconds: number }[]>`
       select set_config('synchronous_commit', 'off', true), granted, remaining, reset_seconds
-      from private.take_rate_limit(${key}, ${limit}, ${limits.windowSeconds}, ${leaseSize(limit)})`;
+      from private.take_rate_limit(${key}, ${limit}, ${limits.windowSeconds}, ${leaseSize(limit)})`);
     lease.tokens = row!.granted;
     lease.remainingInDb = row!.remaining;
     lease.endsAt = Date.now() + row!.reset_seconds * 1000;

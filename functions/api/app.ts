@@ -3,7 +3,7 @@
 import { Hono, type Context } from 'hono';
 import { ANON, createAuthenticator, type Authenticator, type Caller } from '../_shared/auth.ts';
 import type { FunctionConfig } from '../_shared/config.ts';
-import { asCaller, asCallerOnce, createPool, type Sql } from '../_shared/db.ts';
+import { asCaller, asCallerOnce, createPool, type Pool } from '../_shared/db.ts';
 import {
   createCors,
   logRequest,
@@ -32,7 +32,7 @@ type AppEnv = {
 export interface AppOptions {
   config: FunctionConfig;
   /** Defaults to a pool on config.dbUrl. */
-  sql?: Sql;
+  pool?: Pool;
   authenticator?: Authenticator;
   fetch?: typeof fetch;
   routes?: RouteSpec[];
@@ -45,14 +45,14 @@ function toApiError(err: unknown): ApiError {
 export function createApp(options: AppOptions) {
   const { config } = options;
   const routes = options.routes ?? allRoutes;
-  const sql = options.sql ?? createPool(config.dbUrl, config.dbPoolSize, config.dbApplicationName);
+  const pool = options.pool ?? createPool({ url: config.dbUrl, size: config.dbPoolSize, applicationName: config.dbApplicationName });
   const authenticator = options.authenticator ?? createAuthenticator(config);
   const cors = createCors(config.corsOrigins);
-  const rateLimiter = createRateLimiter(sql, config.rateLimits);
+  const rateLimiter = createRateLimiter(pool, config.rateLimits);
   let document: Record<string, unknown> | undefined;
   const services: Services = {
     config,
-    sql,
+    pool,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     openapi: () => (document ??= buildOpenApiDocument(routes)),
   };
@@ -171,8 +171,8 @@ export function createApp(options: AppOptions) {
         query,
         body,
         services,
-        db: (work) => asCaller(sql, caller, requestInfo, work),
-        once: (statement) => asCallerOnce(sql, caller, requestInfo, statement),
+        db: (work) => asCaller(pool, caller, requestInfo, work),
+        once: (statement) => asCallerOnce(pool, caller, requestInfo, statement),
       });
     });
   }

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Caller } from '../_shared/auth.ts';
 import type { FunctionConfig } from '../_shared/config.ts';
 import type postgres from 'postgres';
-import type { OneStatement, Sql, Tx } from '../_shared/db.ts';
+import type { OneStatement, Pool, Tx } from '../_shared/db.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -25,7 +25,8 @@ export interface ResponseSpec {
 
 export interface Services {
   config: FunctionConfig;
-  sql: Sql;
+  /** The function's own database connections (not the caller's role: use `db` / `once` for data). */
+  pool: Pool;
   fetch: typeof fetch;
   /** The OpenAPI document (built once, lazily). */
   openapi(): Record<string, unknown>;

@@ -10,6 +10,7 @@ import { loadConfig, ROOT } from '../../local/config.ts';
 import { bootstrapPlatform, freePort, pushMigrations, startEmbeddedPostgres, type RunningDatabase } from '../../local/db.ts';
 import { functionEnvironment, readFunctionDefinitions, startFunction, type FunctionProcess } from '../../local/functions.ts';
 import { createKeyRing, passwordSessionClaims } from '../../local/jwt.ts';
+import { createPool } from '../../functions/_shared/db.ts';
 import { AXES_EXAMPLE, call, closeDb, createTeam, createBrandDna, db, expectProblem, stack, type ApiResponse, type Team } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -90,6 +91,37 @@ describe('connections terminated under load', () => {
     expect(fn.pid).toBe(pid);
     expect(await healthyWithin(base, 2000)).toBeLessThan(2000);
     expect(log.filter((line) => /Uncaught|restart/i.test(line))).toEqual([]);
+  });
+});
+
+describe('a connection that closes in the middle of a transaction', () => {
+  afterAll(closeDb);
+
+  it('takes no further query, neither one sent later nor one that was waiting: they fail and reach no other session', async () => {
+    const appName = `tekton-api-closing-${randomBytes(3).toString('hex')}`;
+    const pool = createPool({ url: stack.dbUrl, size: 1, applicationName: appName });
+    const [later, waiting] = [`later-${randomUUID()}`, `waiting-${randomUUID()}`];
+    // As `postgres` outside the transaction, these inserts would succeed.
+    const insert = (sql: postgres.Sql, key: string) => sql`insert into private.rate_limit_buckets (key, window_started_at, hits) values (${key}, now(), 1)`;
+    const outcome = await pool.run(async (sql) => {
+      await sql`begin`;
+      // Waits in the client's queue behind the sleep until the connection dies under it.
+      const sleeping = sql`select pg_sleep(${5})`.execute();
+      const queued = insert(sql, waiting).execute();
+      await sleep(200);
+      await db()`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${appName}`;
+      const results = await Promise.allSettled([sleeping, queued]);
+      await sleep(100);
+      results.push(...(await Promise.allSettled([insert(sql, later)])));
+      return results;
+    });
+    expect(outcome.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const r of outcome) expect((r as PromiseRejectedResult).reason.code).toMatch(/^(57P01|CONNECTION_(CLOSED|ENDED|DESTROYED))$/);
+    expect(await db()`select key from private.rate_limit_buckets where key in (${later}, ${waiting})`).toEqual([]);
+    // The pool carries on with a new connection, and nothing reconnected behind its back.
+    expect(await pool.run((sql) => sql`select 1 as one`)).toEqual([{ one: 1 }]);
+    await sleep(200);
+    expect(await db()`select count(*)::int as n from pg_stat_activity where application_name = ${appName}`).toEqual([{ n: 1 }]);
   });
 });
 
@@ -192,6 +224,24 @@ describe('Postgres killed (kill -9) in the middle of a write burst', () => {
     const byNumber = new Map(versions.map((v) => [v.version_number, v.name]));
     for (const ack of acknowledged) expect(byNumber.get(ack.revision)).toBe(ack.name);
     expect(acknowledged.length).toBeGreaterThan(10);
+  });
+});
+
+describe('the function entry point', () => {
+  it('logs errors thrown outside any request and rejections nobody awaited, and keeps serving', async () => {
+    const log: string[] = [];
+    const fn = await startFunction({ ...definition(), name: 'failing', entrypoint: path.join(ROOT, 'tests/api/fixtures/failing-function.ts') }, {}, (line) => log.push(line));
+    try {
+      const pid = fn.pid;
+      expect(await (await fetch(`${fn.upstream}/failing/fail`)).text()).toBe('scheduled');
+      await sleep(300);
+      expect(await (await fetch(`${fn.upstream}/failing/ok`)).text()).toBe('ok');
+      expect(fn.pid).toBe(pid);
+      expect(log.some((line) => line.includes('"msg":"uncaught error"') && line.includes('thrown from a timer'))).toBe(true);
+      expect(log.some((line) => line.includes('"msg":"unhandled rejection"') && line.includes('rejected and never awaited'))).toBe(true);
+    } finally {
+      await fn.stop();
+    }
   });
 });
 
