@@ -1,6 +1,7 @@
 // Configuration of a function from its environment (reference C.4 plus the API's own settings).
 // Takes a getter instead of reading Deno.env, so that Node tools (the OpenAPI generator) can load
 // the modules that use it.
+import type { DatabaseRole } from './auth.ts';
 
 export interface RateLimits {
   /** Requests per window for reads, writes and the auth routes, per user (or per client IP for anon). */
@@ -24,8 +25,11 @@ export interface FunctionConfig {
   dbPoolSize: number;
   /** `application_name` of the function's database connections (PGAPPNAME), to find them in pg_stat_activity. */
   dbApplicationName: string;
-  /** Per-statement limit inside a request, milliseconds. */
-  statementTimeoutMs: number;
+  /**
+   * Per-statement limit inside a request, by the role the request runs as, milliseconds. As on
+   * Supabase: anon 3 s, authenticated 8 s; the service role 8 s (PostgREST's authenticator limit).
+   */
+  statementTimeouts: Record<DatabaseRole, number>;
 }
 
 type Getter = (name: string) => string | undefined;
@@ -81,6 +85,10 @@ export function readConfig(get: Getter): FunctionConfig {
     },
     dbPoolSize: positiveInt(get('DB_POOL_SIZE'), 8),
     dbApplicationName: get('PGAPPNAME') || 'tekton-api',
-    statementTimeoutMs: positiveInt(get('DB_STATEMENT_TIMEOUT_MS'), 8000),
+    statementTimeouts: {
+      anon: positiveInt(get('DB_STATEMENT_TIMEOUT_ANON_MS'), 3000),
+      authenticated: positiveInt(get('DB_STATEMENT_TIMEOUT_AUTHENTICATED_MS'), 8000),
+      service_role: positiveInt(get('DB_STATEMENT_TIMEOUT_SERVICE_ROLE_MS'), 8000),
+    },
   };
 }

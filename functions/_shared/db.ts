@@ -4,7 +4,7 @@
 // decides what the caller may see and change.
 import net from 'node:net';
 import postgres from 'postgres';
-import type { Caller } from './auth.ts';
+import type { Caller, DatabaseRole } from './auth.ts';
 
 export type Sql = postgres.Sql;
 /** The connection a request's transaction runs on. */
@@ -106,27 +106,42 @@ function oneSocket(retire: () => void) {
 export interface RequestInfo {
   method: string;
   path: string;
-  statementTimeoutMs: number;
+  /** Per-statement limit of each role, milliseconds (anon's is the shortest). */
+  statementTimeouts: Record<DatabaseRole, number>;
 }
 
-/** A dollar-quoted SQL literal of `text`, with a tag that does not occur in it. */
-export function dollarQuoted(text: string): string {
-  let tag = '$q$';
-  for (let n = 0; text.includes(tag); n++) tag = `$q${n}$`;
-  return `${tag}${text}${tag}`;
-}
+const ROLE_NAMES: Record<DatabaseRole, string> = { anon: 'anon', authenticated: 'authenticated', service_role: 'service_role' };
 
 /**
  * The statement that makes the transaction the caller's: role, `request.jwt.claims`,
- * `request.jwt.claim.sub` and `.role`, `request.method`/`.path` (as PostgREST sets them) and a
- * statement timeout. Values are inlined as literals so that `begin` and this statement travel as
- * one simple-protocol message; the role is one of three names and the rest is dollar-quoted.
+ * `request.jwt.claim.sub` and `.role`, `request.method`/`.path` (as PostgREST sets them) and the
+ * role's statement timeout. Everything the client sent travels as a parameter, never in the text,
+ * so that Postgres does not write claims (e-mail, session id, metadata) into its log when the
+ * statement fails; the role is one of three fixed names.
  */
-export function callerSetup(caller: Caller, request: RequestInfo): string {
-  const role = { anon: 'anon', authenticated: 'authenticated', service_role: 'service_role' }[caller.role];
+export function callerSetup(caller: Caller, request: RequestInfo): { text: string; values: string[] } {
+  const role = ROLE_NAMES[caller.role];
   if (!role) throw new Error(`unexpected role ${String(caller.role)}`);
-  const timeout = Math.max(1, Math.floor(request.statementTimeoutMs));
-  return `select set_config('role', '${role}', true), set_config('request.jwt.claims', ${dollarQuoted(JSON.stringify(caller.claims))}, true), set_config('request.jwt.claim.sub', ${dollarQuoted(caller.userId ?? '')}, true), set_config('request.jwt.claim.role', '${role}', true), set_config('request.method', ${dollarQuoted(request.method)}, true), set_config('request.path', ${dollarQuoted(request.path)}, true), set_config('statement_timeout', '${timeout}', true)`;
+  const timeout = Math.max(1, Math.floor(request.statementTimeouts[caller.role]));
+  return {
+    text: `select set_config('role', '${role}', true), set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true), set_config('request.jwt.claim.role', '${role}', true), set_config('request.method', $3, true), set_config('request.path', $4, true), set_config('statement_timeout', $5, true)`,
+    values: [JSON.stringify(caller.claims), caller.userId ?? '', request.method, request.path, String(timeout)],
+  };
+}
+
+/**
+ * `begin` and the caller's set-up, sent without waiting for anything. With `prepare: false`,
+ * postgres.js first asks the server for the types of a statement's parameters (Parse/Describe, then
+ * Bind/Execute once the answer is back): a round trip of its own that also holds back every query
+ * pipelined behind it. The set-up's parameters are all text, whose types the server infers, so they
+ * are handed to the query as its parameter list and the statement goes out at once.
+ */
+function beginAsCaller(tx: Tx, caller: Caller, request: RequestInfo): Promise<unknown> {
+  const { text, values } = callerSetup(caller, request);
+  tx.unsafe('begin').execute().catch(() => {});
+  const setup = tx.unsafe(text, [], { simple: false } as postgres.UnsafeQueryOptions);
+  (setup as unknown as { parameters: string[] }).parameters = values;
+  return setup.execute();
 }
 
 /**
@@ -136,7 +151,7 @@ export function callerSetup(caller: Caller, request: RequestInfo): string {
  */
 export function asCaller<T>(pool: Pool, caller: Caller, request: RequestInfo, work: (tx: Tx) => Promise<T>): Promise<T> {
   return pool.run(async (tx) => {
-    const setup = tx.unsafe(`begin; ${callerSetup(caller, request)}`).execute();
+    const setup = beginAsCaller(tx, caller, request);
     // Its failure surfaces through the queries of `work` (25P02) or below.
     setup.catch(() => {});
     let result: T;
@@ -174,7 +189,7 @@ export function asCallerOnce<R extends readonly postgres.MaybeRow[]>(
   statement: OneStatement<R>,
 ): Promise<postgres.RowList<R>> {
   return pool.run(async (tx) => {
-    const setup = tx.unsafe(`begin; ${callerSetup(caller, request)}`).execute();
+    const setup = beginAsCaller(tx, caller, request);
     const query = statement(tx).execute();
     const commit = tx.unsafe('commit').execute();
     const [setupResult, queryResult, commitResult] = await Promise.allSettled([setup, query, commit]);

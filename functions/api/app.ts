@@ -161,7 +161,7 @@ export function createApp(options: AppOptions) {
       }
       const query = spec.query ? validate(spec.query, queryObject(url), '(query)') : undefined;
       const body = spec.body ? await readJsonBody(c.req.raw, spec.body) : undefined;
-      const requestInfo = { method: c.req.method, path: url.pathname, statementTimeoutMs: config.statementTimeoutMs };
+      const requestInfo = { method: c.req.method, path: url.pathname, statementTimeouts: config.statementTimeouts };
       return spec.handler({
         request: c.req.raw,
         url,
