@@ -115,18 +115,22 @@ const ROLE_NAMES: Record<DatabaseRole, string> = { anon: 'anon', authenticated: 
 /**
  * The statement that makes the transaction the caller's: role, `request.jwt.claims`,
  * `request.jwt.claim.sub` and `.role`, `request.method`/`.path` (as PostgREST sets them) and the
- * role's statement timeout. Everything the client sent travels as a parameter, never in the text,
- * so that Postgres does not write claims (e-mail, session id, metadata) into its log when the
- * statement fails; the role is one of three fixed names.
+ * role's statement timeout. A token with a session first has its session checked (SQLSTATE TKA01
+ * when it has ended): the function in FROM runs before the role changes. Everything the client
+ * sent travels as a parameter, never in the text, so that Postgres does not write claims (e-mail,
+ * session id, metadata) into its log when the statement fails; the role is one of three names.
  */
 export function callerSetup(caller: Caller, request: RequestInfo): { text: string; values: string[] } {
   const role = ROLE_NAMES[caller.role];
   if (!role) throw new Error(`unexpected role ${String(caller.role)}`);
   const timeout = Math.max(1, Math.floor(request.statementTimeouts[caller.role]));
-  return {
-    text: `select set_config('role', '${role}', true), set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true), set_config('request.jwt.claim.role', '${role}', true), set_config('request.method', $3, true), set_config('request.path', $4, true), set_config('statement_timeout', $5, true)`,
-    values: [JSON.stringify(caller.claims), caller.userId ?? '', request.method, request.path, String(timeout)],
-  };
+  const values = [JSON.stringify(caller.claims), caller.userId ?? '', request.method, request.path, String(timeout)];
+  let text = `select set_config('role', '${role}', true), set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true), set_config('request.jwt.claim.role', '${role}', true), set_config('request.method', $3, true), set_config('request.path', $4, true), set_config('statement_timeout', $5, true)`;
+  if (caller.sessionId && caller.userId) {
+    text += ' from private.require_live_session($6, $7)';
+    values.push(caller.sessionId, caller.userId);
+  }
+  return { text, values };
 }
 
 /**

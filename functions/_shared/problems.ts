@@ -66,6 +66,13 @@ export const problem = {
       detail,
       headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${detail.replace(/["\\]/g, '')}"` },
     }),
+  sessionExpired: () =>
+    new ApiError({
+      status: 401,
+      code: 'session_expired',
+      detail: 'The session of this access token has ended (signed out, revoked, or the user was deleted); sign in again.',
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="The session has ended"' },
+    }),
   forbidden: (detail: string, code = 'forbidden') => new ApiError({ status: 403, code, detail }),
   notFound: (detail = 'Nothing here that you can see.', code = 'not_found') => new ApiError({ status: 404, code, detail }),
   conflict: (code: string, detail: string, errors?: FieldError[]) => new ApiError({ status: 409, code, detail, ...(errors ? { errors } : {}) }),
@@ -192,6 +199,8 @@ export function fromDatabaseError(err: unknown): ApiError {
       return new ApiError({ status: 422, code: 'immutable_field', detail: 'That field cannot change after creation.' });
     case 'TK004':
       return problem.notFound('The brand DNA has no such version.', 'version_not_found');
+    case 'TKA01':
+      return problem.sessionExpired();
     case '40001':
     case '40P01':
     case '55P03':
