@@ -72,8 +72,10 @@ function forwardedFor(req: IncomingMessage): string {
 function proxy(req: IncomingMessage, res: ServerResponse, upstream: string): void {
   const target = new URL(req.url ?? '/', upstream);
   const headers: http.OutgoingHttpHeaders = { ...req.headers, host: target.host };
-  // The gateway is the trusted edge: the client's address replaces anything the client claimed.
-  headers['x-forwarded-for'] = forwardedFor(req);
+  // As a proxy does: the address the request came from is appended to what the client sent (the
+  // function trusts the last entry, not the client's own).
+  const claimed = req.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = claimed ? `${claimed}, ${forwardedFor(req)}` : forwardedFor(req);
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-host'] = req.headers.host ?? '';
   const upstreamReq = http.request(target, { method: req.method, headers }, (upstreamRes) => {

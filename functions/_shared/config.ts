@@ -4,11 +4,15 @@
 import type { DatabaseRole } from './auth.ts';
 
 export interface RateLimits {
-  /** Requests per window for reads, writes and the auth routes, per user (or per client IP for anon). */
+  /** Requests per window for reads and writes, per user (or per client address for anon). */
   read: number;
   write: number;
+  /** Requests per window to the /auth routes, per client address (whatever token comes along). */
   auth: number;
   windowSeconds: number;
+  /** Sign-in attempts per account (e-mail) without a success, in their own window. */
+  signInPerAccount: number;
+  signInWindowSeconds: number;
 }
 
 export interface FunctionConfig {
@@ -23,6 +27,10 @@ export interface FunctionConfig {
   corsOrigins: string[];
   rateLimits: RateLimits;
   dbPoolSize: number;
+  /** Requests one user (or client address) may have in flight in one isolate; more get 429. */
+  maxConcurrentPerClient: number;
+  /** Proxies in front of the function that append to X-Forwarded-For (the client address is the entry that many from the right). */
+  trustedProxyHops: number;
   /** `application_name` of the function's database connections (PGAPPNAME), to find them in pg_stat_activity. */
   dbApplicationName: string;
   /**
@@ -34,9 +42,9 @@ export interface FunctionConfig {
 
 type Getter = (name: string) => string | undefined;
 
-function positiveInt(value: string | undefined, fallback: number): number {
+function positiveInt(value: string | undefined, fallback: number, min = 1): number {
   const n = Number(value);
-  return value !== undefined && value.trim() !== '' && Number.isInteger(n) && n > 0 ? n : fallback;
+  return value !== undefined && value.trim() !== '' && Number.isInteger(n) && n >= min ? n : fallback;
 }
 
 /** `{"default":"sb_…", …}` (SUPABASE_PUBLISHABLE_KEYS / SUPABASE_SECRET_KEYS) → the keys. */
@@ -82,8 +90,13 @@ export function readConfig(get: Getter): FunctionConfig {
       write: positiveInt(get('RATE_LIMIT_WRITE_PER_MINUTE'), 300),
       auth: positiveInt(get('RATE_LIMIT_AUTH_PER_MINUTE'), 30),
       windowSeconds: positiveInt(get('RATE_LIMIT_WINDOW_SECONDS'), 60),
+      signInPerAccount: positiveInt(get('RATE_LIMIT_SIGN_IN_PER_ACCOUNT'), 10),
+      signInWindowSeconds: positiveInt(get('RATE_LIMIT_SIGN_IN_WINDOW_SECONDS'), 900),
     },
     dbPoolSize: positiveInt(get('DB_POOL_SIZE'), 8),
+    maxConcurrentPerClient: positiveInt(get('MAX_CONCURRENT_REQUESTS_PER_CLIENT'), 4),
+    // One: Supabase's gateway in front of Edge Functions, or the local stack's. 0: no proxy, the socket's address.
+    trustedProxyHops: positiveInt(get('TRUSTED_PROXY_HOPS'), 1, 0),
     dbApplicationName: get('PGAPPNAME') || 'tekton-api',
     statementTimeouts: {
       anon: positiveInt(get('DB_STATEMENT_TIMEOUT_ANON_MS'), 3000),

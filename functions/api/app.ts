@@ -15,7 +15,7 @@ import {
   validate,
 } from '../_shared/http.ts';
 import { ApiError, fromDatabaseError, problem, problemResponse } from '../_shared/problems.ts';
-import { clientAddress, createRateLimiter, rateClass, rateLimitHeaders, rateSubject, type RateDecision } from '../_shared/rate-limit.ts';
+import { clientAddress, createInFlightLimiter, createRateLimiter, rateClass, rateLimitHeaders, rateSubject, type RateDecision } from '../_shared/rate-limit.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { pathMatcher, type RouteSpec, type Services } from './registry.ts';
 import { routes as allRoutes } from './routes/index.ts';
@@ -49,10 +49,12 @@ export function createApp(options: AppOptions) {
   const authenticator = options.authenticator ?? createAuthenticator(config);
   const cors = createCors(config.corsOrigins);
   const rateLimiter = createRateLimiter(pool, config.rateLimits);
+  const inFlight = createInFlightLimiter(config.maxConcurrentPerClient);
   let document: Record<string, unknown> | undefined;
   const services: Services = {
     config,
     pool,
+    rateLimiter,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     openapi: () => (document ??= buildOpenApiDocument(routes)),
   };
@@ -94,7 +96,7 @@ export function createApp(options: AppOptions) {
       if (pre) {
         response = pre;
       } else {
-        const ip = clientAddress(c.req.header('X-Forwarded-For'), c.env?.remoteAddr?.hostname);
+        const ip = clientAddress(c.req.header('X-Forwarded-For'), c.env?.remoteAddr?.hostname, config.trustedProxyHops);
         const klass = rateClass(c.req.method, path);
         let caller: Caller | null = null;
         let authError: unknown = null;
@@ -105,18 +107,33 @@ export function createApp(options: AppOptions) {
           authError = err;
         }
         // Even requests with a bad token count (against the client address).
-        const rate = await rateLimiter.take(rateSubject(caller, ip), klass);
-        c.set('rate', rate);
-        if (!rate.allowed) {
+        const subject = rateSubject(caller, ip, klass);
+        // The service role is the project's own backend: not capped.
+        const capped = caller?.role !== 'service_role';
+        if (capped && !inFlight.enter(subject)) {
           throw new ApiError({
             status: 429,
-            code: 'rate_limited',
-            detail: `Too many requests; retry in ${rate.resetSeconds} s.`,
-            headers: { 'Retry-After': String(rate.resetSeconds) },
+            code: 'too_many_concurrent_requests',
+            detail: `Too many requests at once; at most ${config.maxConcurrentPerClient} may be in flight. Retry when one has finished.`,
+            headers: { 'Retry-After': '1' },
           });
         }
-        if (authError) throw authError;
-        await next();
+        try {
+          const rate = await rateLimiter.take(subject, klass);
+          c.set('rate', rate);
+          if (!rate.allowed) {
+            throw new ApiError({
+              status: 429,
+              code: 'rate_limited',
+              detail: `Too many requests; retry in ${rate.resetSeconds} s.`,
+              headers: { 'Retry-After': String(rate.resetSeconds) },
+            });
+          }
+          if (authError) throw authError;
+          await next();
+        } finally {
+          if (capped) inFlight.leave(subject);
+        }
       }
     } catch (err) {
       const error = toApiError(err);

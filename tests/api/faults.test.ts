@@ -14,6 +14,8 @@ import { createPool } from '../../functions/_shared/db.ts';
 import { AXES_EXAMPLE, call, closeDb, createTeam, createBrandDna, db, expectProblem, stack, type ApiResponse, type Team } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// The faults under test, not the limits: rates and concurrency out of reach.
+const UNLIMITED = { RATE_LIMIT_READ_PER_MINUTE: '100000', RATE_LIMIT_WRITE_PER_MINUTE: '100000', MAX_CONCURRENT_REQUESTS_PER_CLIENT: '100' };
 const definition = () => readFunctionDefinitions().find((fn) => fn.name === 'api')!;
 
 /** The answer, or status 0 when there was none (the connection broke: the process died). */
@@ -50,7 +52,7 @@ describe('connections terminated under load', () => {
 
   beforeAll(async () => {
     [fn, team] = await Promise.all([
-      startFunction(definition(), { ...functionEnvironment(loadConfig(), stack.url, stack.dbUrl), PGAPPNAME: appName, RATE_LIMIT_READ_PER_MINUTE: '100000', RATE_LIMIT_WRITE_PER_MINUTE: '100000' }, (line) => log.push(line)),
+      startFunction(definition(), { ...functionEnvironment(loadConfig(), stack.url, stack.dbUrl), PGAPPNAME: appName, ...UNLIMITED }, (line) => log.push(line)),
       createTeam('Faults'),
     ]);
     brandId = (await createBrandDna(team)).id;
@@ -106,11 +108,10 @@ describe('a connection that closes in the middle of a transaction', () => {
     const outcome = await pool.run(async (sql) => {
       await sql`begin`;
       // Waits in the client's queue behind the sleep until the connection dies under it.
-      const sleeping = sql`select pg_sleep(${5})`.execute();
-      const queued = insert(sql, waiting).execute();
+      const settled = Promise.allSettled([sql`select pg_sleep(${5})`.execute(), insert(sql, waiting).execute()]);
       await sleep(200);
       await db()`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${appName}`;
-      const results = await Promise.allSettled([sleeping, queued]);
+      const results = await settled;
       await sleep(100);
       results.push(...(await Promise.allSettled([insert(sql, later)])));
       return results;
@@ -153,7 +154,7 @@ describe('Postgres killed (kill -9) in the middle of a write burst', () => {
     token = await (await createKeyRing(config)).signAccessToken(
       passwordSessionClaims({ id: userId, email }, { issuer: `${stack.url}/auth/v1`, overrides: { session_id: sessionId } }),
     );
-    fn = await startFunction(definition(), { ...functionEnvironment(config, stack.url, database.url), RATE_LIMIT_WRITE_PER_MINUTE: '100000', RATE_LIMIT_READ_PER_MINUTE: '100000' });
+    fn = await startFunction(definition(), { ...functionEnvironment(config, stack.url, database.url), ...UNLIMITED });
     const base = `${fn.upstream}/api/v1`;
     const workspace = await call('/workspaces', { base, as: token, method: 'POST', body: { name: 'Burst' } });
     const brand = await call('/brand-dna', { base, as: token, method: 'POST', body: { workspaceId: workspace.body.id, name: 'Burst', axes: AXES_EXAMPLE } });

@@ -23,7 +23,6 @@ export const metaRoutes: RouteSpec[] = [
     tag: TAG,
     auth: 'none',
     responses: { 200: { description: 'Up.', schema: HealthSchema } },
-    problems: [503],
     async handler({ services }) {
       // A failure is a 503 database_unavailable (problems.ts).
       await services.pool.run((sql) => sql`select 1`);
