@@ -151,10 +151,48 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
   } catch {
     throw problem.badRequest('malformed_json', 'The body is not valid JSON.');
   }
+  const duplicate = firstDuplicateKey(textBody);
+  if (duplicate !== null) {
+    throw problem.badRequest('duplicate_json_key', `The key ${JSON.stringify(duplicate.slice(0, 100))} appears twice in one object; send each key once.`);
+  }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw problem.validation([{ path: '(body)', message: 'must be a JSON object' }]);
   }
   return validate(schema, value, '(body)');
+}
+
+/**
+ * The first key that occurs twice in one object of `json` (text that JSON.parse accepted), compared
+ * after unescaping; null when there is none. JSON.parse keeps the last silently, so a body could
+ * read one way to whatever checked it and another way to us.
+ */
+export function firstDuplicateKey(json: string): string | null {
+  // One entry per open object (its keys so far) or array (null).
+  const open: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const ch = json[i];
+    if (ch === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      const keys = open.at(-1);
+      if (expectKey && keys) {
+        const key = JSON.parse(json.slice(i, end + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      expectKey = false;
+      i = end;
+    } else if (ch === '{' || ch === '[') {
+      open.push(ch === '{' ? new Set() : null);
+      expectKey = ch === '{';
+    } else if (ch === '}' || ch === ']') {
+      open.pop();
+    } else if (ch === ',') {
+      expectKey = !!open.at(-1);
+    }
+  }
+  return null;
 }
 
 /** Validates with zod; failures become a 422 with field errors. */

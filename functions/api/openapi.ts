@@ -8,7 +8,7 @@ export const API_VERSION = '1.0.0';
 type Json = Record<string, unknown>;
 
 const TITLES: Record<number, string> = {
-  400: 'Malformed request (bad JSON)',
+  400: 'Malformed request (bad JSON, a key given twice)',
   401: 'Missing or invalid token, or its session has ended (session_expired)',
   403: 'Your role does not allow this',
   404: 'Not found (or not visible to you)',
