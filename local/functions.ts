@@ -1,5 +1,5 @@
 // Edge Functions of the local stack: each function of supabase/config.toml runs in its own real
-// Deno process (local/edge-runtime/main.ts) with the environment Supabase gives a function (C.4).
+// Deno process (local/edge-runtime/main.ts) with the environment Supabase gives a function.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT, readSupabaseToml, type LocalConfig } from './config.ts';
@@ -25,7 +25,7 @@ export interface FunctionProcess extends RunningFunction {
   readonly pid: number;
 }
 
-/** `[functions.NAME]` sections of supabase/config.toml (C.5); paths are relative to supabase/. */
+/** `[functions.NAME]` sections of supabase/config.toml; paths are relative to supabase/. */
 export function readFunctionDefinitions(toml = readSupabaseToml()): FunctionDefinition[] {
   const sections = (toml.functions ?? {}) as Record<string, Record<string, unknown>>;
   const supabaseDir = path.join(ROOT, 'supabase');
@@ -43,7 +43,7 @@ export function denoBin(): string {
   return path.join(ROOT, 'node_modules', '.bin', 'deno');
 }
 
-/** The environment a deployed function sees (reference C.4), pointed at the local stack. */
+/** The environment a deployed function sees, pointed at the local stack. */
 export function functionEnvironment(config: LocalConfig, supabaseUrl: string, dbUrl: string): Record<string, string> {
   const { d: _private, ...publicKey } = config.signingKey;
   const secretAsJwk = { kty: 'oct', k: Buffer.from(config.jwtSecret).toString('base64url'), alg: 'HS256' };

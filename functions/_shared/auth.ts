@@ -1,5 +1,5 @@
-// Who is calling: verifies the bearer token the way Supabase's services do (reference A.6, A.7, C.2)
-// and turns it into the caller the database will see. ES256/RS256 through the JWKS (SUPABASE_JWKS,
+// Who is calling: verifies the bearer token the way Supabase's services do and turns it into the
+// caller the database will see. ES256/RS256 through the JWKS (SUPABASE_JWKS,
 // else fetched from Auth and cached), HS256 with the JWT secret; `exp`, `aud` and `role` checked.
 // No token (or the anon key) is anon; a bad token is an error, never anon.
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, base64url, type JWTPayload, type JWTVerifyGetKey } from 'jose';

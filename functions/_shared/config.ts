@@ -1,6 +1,6 @@
-// Configuration of a function from its environment (reference C.4 plus the API's own settings).
-// Takes a getter instead of reading Deno.env, so that Node tools (the OpenAPI generator) can load
-// the modules that use it.
+// Configuration of a function from its environment: what Supabase gives every function, plus the
+// API's own settings. Takes a getter instead of reading Deno.env, so that Node tools (the OpenAPI
+// generator) can load the modules that use it.
 import type { DatabaseRole } from './auth.ts';
 
 export interface RateLimits {
@@ -29,6 +29,8 @@ export interface FunctionConfig {
   dbPoolSize: number;
   /** Requests one user (or client address) may have in flight in one isolate; more get 429. */
   maxConcurrentPerClient: number;
+  /** Requests all anonymous callers together may have in flight in one isolate (default: half the pool). */
+  maxConcurrentAnonymous: number;
   /** Proxies in front of the function that append to X-Forwarded-For (the client address is the entry that many from the right). */
   trustedProxyHops: number;
   /** `application_name` of the function's database connections (PGAPPNAME), to find them in pg_stat_activity. */
@@ -73,6 +75,7 @@ function jwksFrom(value: string | undefined): FunctionConfig['jwks'] {
 export function readConfig(get: Getter): FunctionConfig {
   const supabaseUrl = (get('SUPABASE_URL') ?? 'http://127.0.0.1:54321').replace(/\/+$/, '');
   const jwtSecret = get('SUPABASE_JWT_SECRET') || undefined;
+  const dbPoolSize = positiveInt(get('DB_POOL_SIZE'), 8);
   return {
     supabaseUrl,
     dbUrl: get('SUPABASE_DB_URL') ?? 'postgresql://postgres:postgres@127.0.0.1:54322/postgres',
@@ -93,8 +96,9 @@ export function readConfig(get: Getter): FunctionConfig {
       signInPerAccount: positiveInt(get('RATE_LIMIT_SIGN_IN_PER_ACCOUNT'), 10),
       signInWindowSeconds: positiveInt(get('RATE_LIMIT_SIGN_IN_WINDOW_SECONDS'), 900),
     },
-    dbPoolSize: positiveInt(get('DB_POOL_SIZE'), 8),
+    dbPoolSize,
     maxConcurrentPerClient: positiveInt(get('MAX_CONCURRENT_REQUESTS_PER_CLIENT'), 4),
+    maxConcurrentAnonymous: positiveInt(get('MAX_CONCURRENT_ANONYMOUS_REQUESTS'), Math.max(1, Math.floor(dbPoolSize / 2))),
     // One: Supabase's gateway in front of Edge Functions, or the local stack's. 0: no proxy, the socket's address.
     trustedProxyHops: positiveInt(get('TRUSTED_PROXY_HOPS'), 1, 0),
     dbApplicationName: get('PGAPPNAME') || 'tekton-api',

@@ -33,7 +33,7 @@ export function setSecurityHeaders(headers: Headers, csp = JSON_CSP): void {
   if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-store');
 }
 
-/** What supabase-js sends (reference C.3), plus what this API reads. */
+/** What supabase-js sends, plus what this API reads. */
 export const CORS_ALLOW_HEADERS =
   'authorization, x-client-info, apikey, content-type, x-retry-count, traceparent, tracestate, baggage, if-match, if-none-match, x-request-id';
 export const CORS_EXPOSE_HEADERS =

@@ -151,22 +151,24 @@ export function createRateLimiter(pool: Pool, limits: RateLimits): RateLimiter {
 }
 
 /**
- * Requests in flight per subject, in this isolate: `enter` answers false when the subject already
- * has `max` (each may hold a database connection, and the pool is small).
+ * Requests in flight per subject, in this isolate (each may hold one of the pool's few database
+ * connections). `enter` counts a request against each given subject and returns its release, or
+ * null, counting nothing, when one of them already has its maximum in flight.
  */
-export function createInFlightLimiter(max: number) {
+export function createInFlightLimiter() {
   const inFlight = new Map<string, number>();
   return {
-    enter(subject: string): boolean {
-      const n = inFlight.get(subject) ?? 0;
-      if (n >= max) return false;
-      inFlight.set(subject, n + 1);
-      return true;
-    },
-    leave(subject: string): void {
-      const n = (inFlight.get(subject) ?? 1) - 1;
-      if (n <= 0) inFlight.delete(subject);
-      else inFlight.set(subject, n);
+    enter(caps: Record<string, number>): (() => void) | null {
+      const subjects = Object.keys(caps);
+      if (subjects.some((subject) => (inFlight.get(subject) ?? 0) >= caps[subject]!)) return null;
+      for (const subject of subjects) inFlight.set(subject, (inFlight.get(subject) ?? 0) + 1);
+      return () => {
+        for (const subject of subjects) {
+          const n = inFlight.get(subject)! - 1;
+          if (n <= 0) inFlight.delete(subject);
+          else inFlight.set(subject, n);
+        }
+      };
     },
   };
 }

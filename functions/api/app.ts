@@ -49,7 +49,7 @@ export function createApp(options: AppOptions) {
   const authenticator = options.authenticator ?? createAuthenticator(config);
   const cors = createCors(config.corsOrigins);
   const rateLimiter = createRateLimiter(pool, config.rateLimits);
-  const inFlight = createInFlightLimiter(config.maxConcurrentPerClient);
+  const inFlight = createInFlightLimiter();
   let document: Record<string, unknown> | undefined;
   const services: Services = {
     config,
@@ -108,13 +108,19 @@ export function createApp(options: AppOptions) {
         }
         // Even requests with a bad token count (against the client address).
         const subject = rateSubject(caller, ip, klass);
-        // The service role is the project's own backend: not capped.
-        const capped = caller?.role !== 'service_role';
-        if (capped && !inFlight.enter(subject)) {
+        // Caps on requests in flight: per user or address, and for anonymous callers together (from
+        // however many addresses), so that signed-in users always find connections. The service
+        // role is the project's own backend: not capped. Sign-ins hold no connection: they do not
+        // wait behind anonymous floods.
+        const caps: Record<string, number> = {};
+        if (caller?.role !== 'service_role') caps[subject] = config.maxConcurrentPerClient;
+        if (!caller?.userId && caller?.role !== 'service_role' && klass !== 'auth') caps.anonymous = config.maxConcurrentAnonymous;
+        const release = inFlight.enter(caps);
+        if (!release) {
           throw new ApiError({
             status: 429,
             code: 'too_many_concurrent_requests',
-            detail: `Too many requests at once; at most ${config.maxConcurrentPerClient} may be in flight. Retry when one has finished.`,
+            detail: 'Too many requests at once; retry when one has finished.',
             headers: { 'Retry-After': '1' },
           });
         }
@@ -132,7 +138,7 @@ export function createApp(options: AppOptions) {
           if (authError) throw authError;
           await next();
         } finally {
-          if (capped) inFlight.leave(subject);
+          release();
         }
       }
     } catch (err) {

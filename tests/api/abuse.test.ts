@@ -4,6 +4,7 @@
 // one of them behind a gateway of its own like the local stack's.
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAddress } from '../../functions/_shared/rate-limit.ts';
 import { loadConfig } from '../../local/config.ts';
@@ -132,44 +133,78 @@ describe('client address', () => {
   });
 });
 
-describe('one client flooding', () => {
-  it('cannot hold more than its share of the pool: the excess gets 429 too_many_concurrent_requests, and another user is served meanwhile', async () => {
-    const small = await start({ DB_POOL_SIZE: '4', MAX_CONCURRENT_REQUESTS_PER_CLIENT: '2', RATE_LIMIT_WRITE_PER_MINUTE: '1000', RATE_LIMIT_READ_PER_MINUTE: '1000' });
+/**
+ * Holds `lock` (SQL run in a transaction of the test's own) while `flood` runs, and asks `served`
+ * meanwhile: whether `served` was answered while the flood was still stuck behind the lock (the
+ * lock is let go after 5 s at the latest, so that a failing test does not hang).
+ */
+async function whileLocked(lock: (sql: postgres.ReservedSql) => Promise<unknown>, flood: () => Promise<ApiResponse>[], served: () => Promise<ApiResponse>) {
+  const locker = await db().reserve();
+  try {
+    await locker`begin`;
+    await lock(locker);
+    const flooding = flood();
+    await sleep(300);
+    let released = false;
+    const fallback = setTimeout(() => {
+      released = true;
+      void locker`rollback`;
+    }, 5000);
+    const answer = await served();
+    const servedWhileLocked = !released;
+    clearTimeout(fallback);
+    await locker`rollback`.catch(() => {});
+    return { answer, servedWhileLocked, flood: await Promise.all(flooding) };
+  } finally {
+    locker.release();
+  }
+}
+
+function expectRefusedAsTooMany(results: ApiResponse[], admitted: number): void {
+  expect(results.filter((r) => r.status === 200)).toHaveLength(admitted);
+  const refused = results.filter((r) => r.status === 429);
+  expect(refused).toHaveLength(results.length - admitted);
+  for (const res of refused) {
+    expectProblem(res, 429, 'too_many_concurrent_requests');
+    expect(res.headers.get('retry-after')).toBe('1');
+  }
+}
+
+describe('floods', () => {
+  const env = { DB_POOL_SIZE: '4', MAX_CONCURRENT_REQUESTS_PER_CLIENT: '2', MAX_CONCURRENT_ANONYMOUS_REQUESTS: '2', RATE_LIMIT_WRITE_PER_MINUTE: '1000', RATE_LIMIT_READ_PER_MINUTE: '1000' };
+  let small: FunctionProcess;
+  beforeAll(async () => {
+    small = await start(env);
+  });
+  afterAll(() => small?.stop());
+
+  it('one user cannot hold more than their share of the pool: the excess gets 429 too_many_concurrent_requests, and another user is served meanwhile', async () => {
     const team = await createTeam('Flood');
     const brand = await createBrandDna(team);
     const base = `${small.upstream}/api/v1`;
     // The flood's writes wait for a row lock the test holds, keeping their connections busy.
-    const locker = await db().reserve();
-    try {
-      await locker`begin`;
-      await locker`select 1 from public.brand_dna where id = ${brand.id} for update`;
-      const flood = Array.from({ length: 10 }, (_, i) =>
-        call(`/brand-dna/${brand.id}`, { base, method: 'PATCH', as: team.editor, body: { axes: { ...AXES_EXAMPLE, energy: i / 10 } } }),
-      );
-      await sleep(300);
-      let released = false;
-      const fallback = setTimeout(() => {
-        released = true;
-        void locker`rollback`;
-      }, 5000);
-      const served: ApiResponse = await call('/workspaces', { base, as: team.viewer });
-      const servedWhileLocked = !released;
-      clearTimeout(fallback);
-      await locker`rollback`.catch(() => {});
-      const results = await Promise.all(flood);
+    const { answer, servedWhileLocked, flood } = await whileLocked(
+      (sql) => sql`select 1 from public.brand_dna where id = ${brand.id} for update`,
+      () => Array.from({ length: 10 }, (_, i) => call(`/brand-dna/${brand.id}`, { base, method: 'PATCH', as: team.editor, body: { axes: { ...AXES_EXAMPLE, energy: i / 10 } } })),
+      () => call('/workspaces', { base, as: team.viewer }),
+    );
+    expectStatus(answer, 200);
+    expect(servedWhileLocked).toBe(true);
+    expectRefusedAsTooMany(flood, 2);
+  });
 
-      expectStatus(served, 200);
-      expect(servedWhileLocked).toBe(true);
-      const refused = results.filter((r) => r.status === 429);
-      expect(results.filter((r) => r.status === 200)).toHaveLength(2);
-      expect(refused).toHaveLength(8);
-      for (const res of refused) {
-        expectProblem(res, 429, 'too_many_concurrent_requests');
-        expect(res.headers.get('retry-after')).toBe('1');
-      }
-    } finally {
-      locker.release();
-      await small.stop();
-    }
+  it('anonymous clients, from however many addresses, together hold at most their share: signed-in users are served meanwhile', async () => {
+    const user = await createUser();
+    const base = `${small.upstream}/api/v1`;
+    const run = randomBytes(2).toString('hex');
+    // Anonymous reads of presets wait behind a lock on the table.
+    const { answer, servedWhileLocked, flood } = await whileLocked(
+      (sql) => sql`lock table public.presets in access exclusive mode`,
+      () => Array.from({ length: 8 }, (_, i) => call('/presets', { base, headers: { 'X-Forwarded-For': `2001:db8:${run}::${i + 1}` } })),
+      () => call('/workspaces', { base, as: user }),
+    );
+    expectStatus(answer, 200);
+    expect(servedWhileLocked).toBe(true);
+    expectRefusedAsTooMany(flood, 2);
   });
 });
