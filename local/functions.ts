@@ -74,14 +74,12 @@ export async function startFunction(
   let port = await freePort();
   let current = await spawnFunction(fn, env, port, log);
   let stopping = false;
-  let restarts = 0;
 
-  const watch = (child: ChildProcess) =>
+  const watch = (child: ChildProcess, startedAt: number) =>
     child.once('exit', (code, signal) => {
       if (stopping) return;
-      restarts++;
-      // Back off when it keeps dying at once (e.g. a syntax error), up to 5 s.
-      const delay = Math.min(5000, 100 * 2 ** Math.min(restarts - 1, 6));
+      // One that dies right after starting (a broken function) is not retried in a tight loop.
+      const delay = Date.now() - startedAt < 5000 ? 2000 : 100;
       notice(JSON.stringify({ level: 'error', msg: `function ${fn.name} exited (code ${code}, signal ${signal}); restarting in ${delay} ms` }));
       setTimeout(() => void restart(), delay);
     });
@@ -90,22 +88,18 @@ export async function startFunction(
     if (stopping) return;
     try {
       current = await spawnFunction(fn, env, port, log);
-    } catch {
-      // The port may have been taken meanwhile: try another one (the gateway reads `upstream` per request).
+    } catch (err) {
+      // Maybe the port was taken meanwhile: the next attempt takes a fresh one (the gateway reads `upstream` per request).
+      notice(JSON.stringify({ level: 'error', msg: `function ${fn.name} failed to restart (${(err as Error).message.split('\n')[0]}); trying again in 2000 ms` }));
       port = await freePort();
-      try {
-        current = await spawnFunction(fn, env, port, log);
-      } catch (err) {
-        notice(JSON.stringify({ level: 'error', msg: `function ${fn.name} failed to restart: ${(err as Error).message.split('\n')[0]}` }));
-        setTimeout(() => void restart(), 5000);
-        return;
-      }
+      setTimeout(() => void restart(), 2000);
+      return;
     }
     notice(JSON.stringify({ level: 'info', msg: `function ${fn.name} restarted`, pid: current.pid, port }));
-    if (!stopping) watch(current);
-    else current.kill('SIGTERM');
+    if (stopping) current.kill('SIGTERM');
+    else watch(current, Date.now());
   }
-  watch(current);
+  watch(current, Date.now());
 
   return {
     ...fn,

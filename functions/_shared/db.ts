@@ -77,28 +77,31 @@ export function createPool({ url, size, applicationName }: PoolOptions): Pool {
 /**
  * postgres.js's `socket` option: the first call connects; any later one (postgres.js reconnecting
  * for a query that was waiting when the connection closed) fails, so no query ever reaches a second
- * session. A failed connect retires the client too (postgres.js does not call onclose then).
+ * session. A failed connect retires the client too (postgres.js does not call onclose then). TCP
+ * only: SUPABASE_DB_URL is a host and port.
  */
 function oneSocket(retire: () => void) {
   let used = false;
   return ({ host, port }: { host: string[]; port: number[] }) =>
     new Promise<net.Socket>((resolve, reject) => {
+      if (used) {
+        retire();
+        return reject(Object.assign(new Error('The database connection closed.'), { code: 'CONNECTION_CLOSED' }));
+      }
+      used = true;
+      // `host` is what postgres.js reads for TLS's server name.
+      const socket = Object.assign(net.connect({ host: host[0], port: port[0]! }), { host: host[0] });
       const fail = (err: Error) => {
+        clearTimeout(timer);
         retire();
         reject(err);
       };
-      if (used) return fail(Object.assign(new Error('The database connection closed.'), { code: 'CONNECTION_CLOSED' }));
-      used = true;
-      const socket = net.connect({ host: host[0], port: port[0]! });
       const timer = setTimeout(() => socket.destroy(Object.assign(new Error('Connecting to the database timed out.'), { code: 'CONNECT_TIMEOUT' })), CONNECT_TIMEOUT_S * 1000);
+      socket.once('error', fail);
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeListener('error', fail);
         resolve(socket);
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        fail(err);
       });
     });
 }
@@ -164,19 +167,12 @@ export function asCaller<T>(pool: Pool, caller: Caller, request: RequestInfo, wo
       await setup;
     } catch (err) {
       await tx.unsafe('rollback').catch(() => {});
-      throw await setupError(setup, err);
+      // The set-up's own error, when it failed, is what the caller needs to hear.
+      throw await setup.then(() => err, (setupErr: unknown) => setupErr);
     }
     await tx.unsafe('commit');
     return result;
   });
-}
-
-/** The set-up's own error when it failed (what the caller needs to hear), else `err`. */
-async function setupError(setup: Promise<unknown>, err: unknown): Promise<unknown> {
-  return setup.then(
-    () => err,
-    (setupErr: unknown) => setupErr,
-  );
 }
 
 /**

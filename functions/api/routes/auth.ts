@@ -121,7 +121,8 @@ export const authRoutes: RouteSpec[] = [
         });
       }
       const session = sessionOrFail(await callAuth(services, { path: '/token?grant_type=password', body: { email: body.email, password: body.password } }));
-      await services.rateLimiter.forgetSignIns(body.email);
+      // Best effort: the user has their session either way.
+      await services.rateLimiter.forgetSignIns(body.email).catch(() => {});
       return session;
     },
   }),
