@@ -9,9 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, ROOT } from '../../local/config.ts';
 import { bootstrapPlatform, freePort, pushMigrations, startEmbeddedPostgres, type RunningDatabase } from '../../local/db.ts';
 import { functionEnvironment, readFunctionDefinitions, startFunction, type FunctionProcess } from '../../local/functions.ts';
-import { createKeyRing, passwordSessionClaims } from '../../local/jwt.ts';
 import { createPool } from '../../functions/_shared/db.ts';
-import { AXES_EXAMPLE, call, closeDb, createTeam, createBrandDna, db, expectProblem, stack, type ApiResponse, type Team } from './helpers.ts';
+import { AXES_EXAMPLE, call, closeDb, createTeam, createBrandDna, db, es256Token, expectProblem, insertSignedInUser, stack, userClaims, type ApiResponse, type Team } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // The faults under test, not the limits: rates and concurrency out of reach.
@@ -142,18 +141,8 @@ describe('Postgres killed (kill -9) in the middle of a write burst', () => {
     await bootstrapPlatform(database.url);
     await pushMigrations(database.url);
     sql = postgres(database.url, { max: 1, onnotice: () => {} });
-    const userId = randomUUID();
-    const sessionId = randomUUID();
-    const email = `burst-${userId.slice(0, 8)}@example.com`;
-    await sql`insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at, created_at, updated_at)
-              values ('00000000-0000-0000-0000-000000000000', ${userId}, 'authenticated', 'authenticated', ${email}, '{}', '{}', now(), now(), now())`;
-    await sql`insert into auth.sessions (id, user_id, created_at, updated_at, aal) values (${sessionId}, ${userId}, now(), now(), 'aal1')`;
-    await sql`insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, session_id)
-              values ('00000000-0000-0000-0000-000000000000', ${randomBytes(8).toString('hex')}, ${userId}, false, now(), now(), ${sessionId})`;
     const config = loadConfig();
-    token = await (await createKeyRing(config)).signAccessToken(
-      passwordSessionClaims({ id: userId, email }, { issuer: `${stack.url}/auth/v1`, overrides: { session_id: sessionId } }),
-    );
+    token = await es256Token(userClaims(await insertSignedInUser(sql, { name: 'burst' })));
     fn = await startFunction(definition(), { ...functionEnvironment(config, stack.url, database.url), ...UNLIMITED });
     const base = `${fn.upstream}/api/v1`;
     const workspace = await call('/workspaces', { base, as: token, method: 'POST', body: { name: 'Burst' } });

@@ -61,13 +61,13 @@ export async function hs256Token(claims: Record<string, unknown>, secret = stack
 
 /**
  * Inserts an auth user (the profile follows by trigger) with a session and its refresh token, as a
- * sign-in through Auth leaves them, and mints their access token.
+ * sign-in through Auth leaves them, into the database of `sql`.
  */
-export async function createUser(options: { admin?: boolean; name?: string } = {}): Promise<TestUser> {
+export async function insertSignedInUser(sql: postgres.Sql, options: { admin?: boolean; name?: string } = {}) {
   const id = randomUUID();
   const sessionId = randomUUID();
   const email = `${options.name ?? 'user'}-${id.slice(0, 8)}@example.com`;
-  await db().begin(async (tx) => {
+  await sql.begin(async (tx) => {
     await tx`
       insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at, created_at, updated_at)
       values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${email},
@@ -78,7 +78,12 @@ export async function createUser(options: { admin?: boolean; name?: string } = {
       insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, session_id)
       values ('00000000-0000-0000-0000-000000000000', ${randomUUID().replace(/-/g, '').slice(0, 12)}, ${id}, false, now(), now(), ${sessionId})`;
   });
-  const user = { id, email, admin: !!options.admin, sessionId };
+  return { id, email, admin: !!options.admin, sessionId };
+}
+
+/** A signed-in user of the test stack and their access token. */
+export async function createUser(options: { admin?: boolean; name?: string } = {}): Promise<TestUser> {
+  const user = await insertSignedInUser(db(), options);
   return { ...user, token: await es256Token(userClaims(user)) };
 }
 
