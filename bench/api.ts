@@ -1,8 +1,14 @@
-// API benchmark: the REST API in Deno against the same transaction run by pgbench on the same
-// database. GET /api/v1/brand-dna/:id (verify the token, rate-limit, one transaction: role + claims,
-// the select) and PATCH of one axis (plus its version snapshot by trigger), each at 32 concurrent
-// connections (autocannon) vs 32 pgbench clients. Prints requests/s, p50, p99 and the ratio
-// (goal: the API at ≥ 40 % of pgbench). Prints, never asserts.
+// API benchmarks; each prints its numbers next to a baseline measured in the same run, never asserts.
+//   1. The REST API in Deno against the same transaction run by pgbench on the same database:
+//      GET /api/v1/brand-dna/:id (verify the token, rate-limit, one transaction: session check,
+//      role + claims, the select) and PATCH of one axis (plus its version snapshot by trigger), each
+//      at 32 concurrent connections (autocannon) vs 32 pgbench clients (goal: the API at ≥ 40 %).
+//   2. The cost of the session check: the same GET with a token that has a session_id (checked)
+//      and with one minted without it (not checked).
+//   3. Isolation: a signed-in user's GET /workspaces, p50/p95 alone and while 12 clients flood
+//      anonymous preset searches with the worst queries known (over 100,000 presets), once from one
+//      address and once from twelve (goal: ≤ 2x), on a function process with the default pool and
+//      in-flight cap.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,8 +16,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import { loadConfig } from '../local/config.ts';
+import { functionEnvironment, readFunctionDefinitions, startFunction } from '../local/functions.ts';
 import { createKeyRing } from '../local/jwt.ts';
 import { startStack } from '../local/stack.ts';
+import { generatePresets } from './db.ts';
 
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -108,28 +117,43 @@ function print(title: string, api: Result, baseline: Result | null): void {
   }
 }
 
+/** A signed-in user as Auth leaves one (user, session, refresh token) and the claims of their access token. */
+async function signedInUser(sql: postgres.Sql, issuer: string) {
+  const [user] = await sql<{ id: string; email: string; session_id: string }[]>`
+    with u as (
+      insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at, created_at, updated_at)
+      values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated', 'bench-' || gen_random_uuid() || '@example.com',
+              '{"provider":"email","providers":["email"]}', '{}', now(), now(), now())
+      returning id, email),
+    s as (insert into auth.sessions (id, user_id, created_at, updated_at, aal) select gen_random_uuid(), id, now(), now(), 'aal1' from u returning id, user_id),
+    t as (insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, session_id)
+          select '00000000-0000-0000-0000-000000000000', md5(random()::text), user_id::text, false, now(), now(), id from s)
+    select u.id, u.email, s.id as session_id from u, s`;
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    id: user!.id,
+    claims: {
+      iss: issuer, sub: user!.id, aud: 'authenticated', exp: now + 3600, iat: now, email: user!.email, phone: '',
+      app_metadata: { provider: 'email', providers: ['email'] }, user_metadata: {}, role: 'authenticated', aal: 'aal1',
+      amr: [{ method: 'password', timestamp: now }], session_id: user!.session_id, is_anonymous: false,
+    } as Record<string, unknown>,
+  };
+}
+
 export async function bench(): Promise<void> {
   const bin = pgbenchPath();
   const stack = await startStack({
     ephemeral: true,
-    // The benchmark measures throughput, not the limiter's verdicts: limits out of reach (the
-    // limiter itself still runs on every request).
-    overrides: { functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '1000000000', RATE_LIMIT_WRITE_PER_MINUTE: '1000000000' } },
+    // Sections 1 and 2 measure throughput, not the limiter's verdicts: limits out of reach (the
+    // limiter itself still runs on every request), and one user may use all 32 connections.
+    overrides: { functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '1000000000', RATE_LIMIT_WRITE_PER_MINUTE: '1000000000', MAX_CONCURRENT_REQUESTS_PER_CLIENT: '1000' } },
   });
   const sql = postgres(stack.dbUrl, { max: 2, onnotice: () => {} });
   try {
-    const [user] = await sql<{ id: string; email: string }[]>`
-      insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at, created_at, updated_at)
-      values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated', 'bench@example.com',
-              '{"provider":"email","providers":["email"]}', '{}', now(), now(), now())
-      returning id, email`;
-    const now = Math.floor(Date.now() / 1000);
-    const claims = {
-      iss: `${stack.url}/auth/v1`, sub: user!.id, aud: 'authenticated', exp: now + 3600, iat: now, email: user!.email, phone: '',
-      app_metadata: { provider: 'email', providers: ['email'] }, user_metadata: {}, role: 'authenticated', aal: 'aal1',
-      amr: [{ method: 'password', timestamp: now }], session_id: crypto.randomUUID(), is_anonymous: false,
-    };
-    const token = await (await createKeyRing(stack.config)).signAccessToken(claims);
+    const keys = await createKeyRing(stack.config);
+    const user = await signedInUser(sql, `${stack.url}/auth/v1`);
+    const claims = user.claims;
+    const token = await keys.signAccessToken(claims);
     const api = `${stack.functionUrls.api}/api/v1`;
     const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
     const workspace = await (await fetch(`${api}/workspaces`, { method: 'POST', headers, body: JSON.stringify({ name: 'Bench' }) })).json();
@@ -144,10 +168,11 @@ export async function bench(): Promise<void> {
     console.log(`API straight to the function in Deno (${stack.functionUrls.api}), ${CONNECTIONS} connections, ${SECONDS} s each; pgbench ${bin ?? 'missing'} at ${CONNECTIONS} clients.`);
     if (!bin) console.log('pgbench not found: install it with `apt-get install postgresql-client-15` (Debian) or set PGBENCH=/path/to/pgbench.');
 
-    // The transaction the API runs for each request, as pgbench sees it.
+    // The transaction the API runs for each request, as pgbench sees it (session check included).
     const setCaller = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${textWithoutColons(JSON.stringify(claims))}, true),
-  set_config('request.jwt.claim.sub', ${sqlString(user!.id)}, true), set_config('request.jwt.claim.role', 'authenticated', true),
-  set_config('request.method', 'GET', true), set_config('request.path', '/api/v1/brand-dna', true), set_config('statement_timeout', '8000', true);`.replace(/\n/g, ' ');
+  set_config('request.jwt.claim.sub', ${sqlString(user.id)}, true), set_config('request.jwt.claim.role', 'authenticated', true),
+  set_config('request.method', 'GET', true), set_config('request.path', '/api/v1/brand-dna', true), set_config('statement_timeout', '8000', true)
+  from private.require_live_session(${sqlString(String(claims.session_id))}, ${sqlString(user.id)});`.replace(/\n/g, ' ');
 
     // Warm-up (JIT, pools, caches).
     await http(`${api}/brand-dna/${brand.id}`, { headers, duration: 2 });
@@ -174,9 +199,98 @@ export async function bench(): Promise<void> {
     print('PATCH /api/v1/brand-dna/:id (one axis; the trigger writes the version snapshot)', patchApi, patchDb);
     const [versions] = await sql<{ n: string }[]>`select count(*)::text as n from public.brand_dna_versions where brand_dna_id = ${brand.id}`;
     console.log(`  (${versions!.n} versions written)`);
+
+    // 2. The session check: the same GET with a token that has no session_id (nothing to check);
+    // three runs of each, taken in turns so that warm-up and load drift touch both alike.
+    const { session_id: _checked, ...unchecked } = claims;
+    const variants = { 'with the check': headers, without: { ...headers, Authorization: `Bearer ${await keys.signAccessToken(unchecked)}` } };
+    const runs: Record<string, Result[]> = { 'with the check': [], without: [] };
+    for (let i = 0; i < 3; i++) {
+      for (const [name, variantHeaders] of Object.entries(variants)) runs[name]!.push(await http(`${api}/brand-dna/${brand.id}`, { headers: variantHeaders, duration: Math.ceil(SECONDS / 2) }));
+    }
+    const median = (results: Result[], key: 'rps' | 'p50' | 'p99') => results.map((r) => r[key]).sort((a, b) => a - b)[1]!;
+    console.log('\nSession check (GET /api/v1/brand-dna/:id; the session is looked up in the set-up statement), medians of 3 runs');
+    for (const [name, results] of Object.entries(runs)) {
+      console.log(`  ${name.padEnd(16)} ${median(results, 'rps').toFixed(0).padStart(8)} req/s   p50 ${median(results, 'p50').toFixed(2).padStart(7)} ms   p99 ${median(results, 'p99').toFixed(2).padStart(7)} ms`);
+    }
+    const [withCheck, without] = [runs['with the check']!, runs.without!];
+    console.log(`  ratio            throughput with/without ${(median(withCheck, 'rps') / median(without, 'rps')).toFixed(2)}x, p50 ${(median(withCheck, 'p50') / median(without, 'p50')).toFixed(2)}x`);
+
+    await benchIsolation(stack, sql, keys);
   } finally {
     await sql.end({ timeout: 5 });
     await stack.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Isolation: a signed-in user's reads while anonymous clients flood preset searches
+// ---------------------------------------------------------------------------------------------
+
+/** The searches that were slowest before they were bounded: stop words, short terms, typos, repetition. */
+const WORST_SEARCHES = ['with', 'and', 'la', 'layoutss', 'la '.repeat(60).trim(), 'the of and with', 'a', 'serif'];
+const FLOOD_CLIENTS = 12;
+const MEASURE_MS = 5000;
+
+/** `GET /workspaces` one after the other for MEASURE_MS: latencies in ms. */
+async function userReads(api: string, token: string): Promise<{ latencies: number[]; bad: number }> {
+  const latencies: number[] = [];
+  let bad = 0;
+  const until = performance.now() + MEASURE_MS;
+  while (performance.now() < until) {
+    const started = performance.now();
+    const res = await fetch(`${api}/workspaces`, { headers: { Authorization: `Bearer ${token}` } });
+    await res.arrayBuffer();
+    latencies.push(performance.now() - started);
+    if (res.status !== 200) bad++;
+  }
+  return { latencies: latencies.sort((a, b) => a - b), bad };
+}
+
+async function benchIsolation(stack: Awaited<ReturnType<typeof startStack>>, sql: postgres.Sql, keys: Awaited<ReturnType<typeof createKeyRing>>): Promise<void> {
+  const started = performance.now();
+  await generatePresets(sql, 100_000);
+  console.log(`\n(generated 100,000 presets in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  // A function process of its own with the default pool, in-flight cap and statement timeouts; only
+  // the rate limits are out of reach, so that what is measured is the isolation, not the 429s.
+  const fn = await startFunction(readFunctionDefinitions().find((d) => d.name === 'api')!, {
+    ...functionEnvironment(loadConfig(), stack.url, stack.dbUrl),
+    RATE_LIMIT_READ_PER_MINUTE: '1000000000',
+  });
+  try {
+    const api = `${fn.upstream}/api/v1`;
+    const token = await keys.signAccessToken((await signedInUser(sql, `${stack.url}/auth/v1`)).claims);
+    await userReads(api, token); // warm-up
+    const alone = await userReads(api, token);
+    const p = (values: number[], q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))]!;
+    console.log(`\nIsolation: a signed-in user's GET /workspaces (sequential, ${MEASURE_MS / 1000} s) while ${FLOOD_CLIENTS} clients flood anonymous preset searches`);
+    console.log(`  queries: ${WORST_SEARCHES.map((q) => JSON.stringify(q.length > 20 ? `${q.slice(0, 12)}… (${q.length} chars)` : q)).join(', ')}`);
+    console.log(`  alone                  p50 ${p(alone.latencies, 0.5).toFixed(1).padStart(7)} ms   p95 ${p(alone.latencies, 0.95).toFixed(1).padStart(7)} ms   (${alone.latencies.length} requests)`);
+    for (const addresses of [1, FLOOD_CLIENTS]) {
+      let stop = false;
+      const statuses: Record<number, number> = {};
+      const flood = Array.from({ length: FLOOD_CLIENTS }, async (_, client) => {
+        for (let i = client; !stop; i++) {
+          const q = WORST_SEARCHES[i % WORST_SEARCHES.length]!;
+          const res = await fetch(`${api}/presets?q=${encodeURIComponent(q)}`, { headers: { 'X-Forwarded-For': `203.0.113.${1 + (client % addresses)}` } });
+          await res.arrayBuffer();
+          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+          // A client told to wait does (Retry-After), so the flood does not turn into a busy loop.
+          if (res.status === 429) await new Promise((resolve) => setTimeout(resolve, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+        }
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const during = await userReads(api, token);
+      stop = true;
+      await Promise.all(flood);
+      const label = addresses === 1 ? 'flood from 1 address' : `flood from ${addresses} addresses`;
+      const flooded = Object.entries(statuses).map(([status, n]) => `${status}×${n}`).join(' ');
+      console.log(`  ${label.padEnd(22)} p50 ${p(during.latencies, 0.5).toFixed(1).padStart(7)} ms   p95 ${p(during.latencies, 0.95).toFixed(1).padStart(7)} ms   (${during.latencies.length} requests${during.bad ? `, ${during.bad} not 200` : ''}; searches: ${flooded})`);
+      const ratio = p(during.latencies, 0.95) / p(alone.latencies, 0.95);
+      console.log(`  ${''.padEnd(22)} p95 ratio ${ratio.toFixed(2)}x (goal ≤ 2x)${ratio <= 2 ? '' : '  ← above goal'}`);
+    }
+  } finally {
+    await fn.stop();
   }
 }
 

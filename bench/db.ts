@@ -261,7 +261,7 @@ const AUDIENCES = ['product teams', 'publishers', 'clinics', 'hotels', 'banks', 
 
 const sqlArray = (values: string[]) => `array[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')}]`;
 
-async function generatePresets(admin: Sql, count: number): Promise<void> {
+export async function generatePresets(admin: Sql, count: number): Promise<void> {
   await admin.unsafe(`
     select setseed(0.42);
     insert into public.presets (name, category, tags, description, density, warmth, playfulness, sophistication, energy, metadata)

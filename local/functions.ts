@@ -1,5 +1,5 @@
 // Edge Functions of the local stack: each function of supabase/config.toml runs in its own real
-// Deno process (local/edge-runtime/main.ts) with the environment Supabase gives a function (C.4).
+// Deno process (local/edge-runtime/main.ts) with the environment Supabase gives a function.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT, readSupabaseToml, type LocalConfig } from './config.ts';
@@ -15,12 +15,17 @@ export interface FunctionDefinition {
 }
 
 export interface RunningFunction extends FunctionDefinition {
-  /** Where the gateway forwards `/functions/v1/<name>/...` to (path kept as `/<name>/...`). */
-  upstream: string;
+  /** Where the gateway forwards `/functions/v1/<name>/...` to (path kept as `/<name>/...`); read it per request. */
+  readonly upstream: string;
   stop(): Promise<void>;
 }
 
-/** `[functions.NAME]` sections of supabase/config.toml (C.5); paths are relative to supabase/. */
+export interface FunctionProcess extends RunningFunction {
+  /** The Deno process serving it now (a new one after a restart). */
+  readonly pid: number;
+}
+
+/** `[functions.NAME]` sections of supabase/config.toml; paths are relative to supabase/. */
 export function readFunctionDefinitions(toml = readSupabaseToml()): FunctionDefinition[] {
   const sections = (toml.functions ?? {}) as Record<string, Record<string, unknown>>;
   const supabaseDir = path.join(ROOT, 'supabase');
@@ -38,7 +43,7 @@ export function denoBin(): string {
   return path.join(ROOT, 'node_modules', '.bin', 'deno');
 }
 
-/** The environment a deployed function sees (reference C.4), pointed at the local stack. */
+/** The environment a deployed function sees, pointed at the local stack. */
 export function functionEnvironment(config: LocalConfig, supabaseUrl: string, dbUrl: string): Record<string, string> {
   const { d: _private, ...publicKey } = config.signingKey;
   const secretAsJwk = { kty: 'oct', k: Buffer.from(config.jwtSecret).toString('base64url'), alg: 'HS256' };
@@ -61,8 +66,64 @@ export async function startFunction(
   fn: FunctionDefinition,
   env: Record<string, string>,
   log?: (line: string) => void,
-): Promise<RunningFunction> {
-  const port = await freePort();
+): Promise<FunctionProcess> {
+  // Like the edge runtime, which starts a new worker when one dies: a process that exits on its own
+  // is started again on the same port (so the gateway and direct callers keep their address), and
+  // the log says so.
+  const notice = log ?? ((line: string) => console.error(`[function ${fn.name}] ${line}`));
+  let port = await freePort();
+  let current = await spawnFunction(fn, env, port, log);
+  let stopping = false;
+
+  const watch = (child: ChildProcess, startedAt: number) =>
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      // One that dies right after starting (a broken function) is not retried in a tight loop.
+      const delay = Date.now() - startedAt < 5000 ? 2000 : 100;
+      notice(JSON.stringify({ level: 'error', msg: `function ${fn.name} exited (code ${code}, signal ${signal}); restarting in ${delay} ms` }));
+      setTimeout(() => void restart(), delay);
+    });
+
+  async function restart(): Promise<void> {
+    if (stopping) return;
+    try {
+      current = await spawnFunction(fn, env, port, log);
+    } catch (err) {
+      // Maybe the port was taken meanwhile: the next attempt takes a fresh one (the gateway reads `upstream` per request).
+      notice(JSON.stringify({ level: 'error', msg: `function ${fn.name} failed to restart (${(err as Error).message.split('\n')[0]}); trying again in 2000 ms` }));
+      port = await freePort();
+      setTimeout(() => void restart(), 2000);
+      return;
+    }
+    notice(JSON.stringify({ level: 'info', msg: `function ${fn.name} restarted`, pid: current.pid, port }));
+    if (stopping) current.kill('SIGTERM');
+    else watch(current, Date.now());
+  }
+  watch(current, Date.now());
+
+  return {
+    ...fn,
+    get upstream() {
+      return `http://127.0.0.1:${port}`;
+    },
+    get pid() {
+      return current.pid!;
+    },
+    async stop() {
+      stopping = true;
+      const child = current;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** One Deno process serving the function on `port`; resolves once it listens. */
+async function spawnFunction(fn: FunctionDefinition, env: Record<string, string>, port: number, log?: (line: string) => void): Promise<ChildProcess> {
   const args = ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--no-prompt'];
   if (fn.importMap) args.push('--config', fn.importMap);
   args.push(path.join(ROOT, 'local', 'edge-runtime', 'main.ts'), fn.entrypoint);
@@ -96,16 +157,5 @@ export async function startFunction(
   } finally {
     clearTimeout(timeout);
   }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    ...fn,
-    upstream: `http://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return child;
 }

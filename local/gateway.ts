@@ -113,21 +113,20 @@ function stripPrefix(req: IncomingMessage, prefix: string): void {
   req.url = rest.startsWith('/') ? rest : `/${rest}`;
 }
 
+/**
+ * X-Forwarded-For with the client's socket address appended, as Kong does: Auth and the function
+ * trust the last entry (what the proxy saw), never the entries the client wrote itself.
+ */
 function forwardedFor(req: IncomingMessage): string {
-  return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
-}
-
-/** Appends the client's address to X-Forwarded-For, as Kong does; Auth keys its limits on it. */
-function appendForwardedFor(req: IncomingMessage): void {
+  const socket = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
   const claimed = req.headers['x-forwarded-for'];
-  req.headers['x-forwarded-for'] = claimed ? `${claimed}, ${forwardedFor(req)}` : forwardedFor(req);
+  return claimed ? `${claimed}, ${socket}` : socket;
 }
 
 /** Streams the request to an upstream HTTP server and its answer back. */
 function proxy(req: IncomingMessage, res: ServerResponse, upstream: string): void {
   const target = new URL(req.url ?? '/', upstream);
   const headers: http.OutgoingHttpHeaders = { ...req.headers, host: target.host };
-  // The gateway is the trusted edge: the client's address replaces anything the client claimed.
   headers['x-forwarded-for'] = forwardedFor(req);
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-host'] = req.headers.host ?? '';
@@ -175,7 +174,7 @@ export function createGateway(config: LocalConfig, keys: KeyRing, services: Gate
     if (path === '/auth/v1' || path.startsWith('/auth/v1/')) {
       if (!services.auth) return sendProblem(res, 503, 'service_unavailable', 'Auth is not running');
       rewriteAuthorization(req.headers, config);
-      appendForwardedFor(req);
+      req.headers['x-forwarded-for'] = forwardedFor(req);
       stripPrefix(req, '/auth/v1');
       return services.auth.handle(req, res);
     }

@@ -1,5 +1,5 @@
-// Who is calling: verifies the bearer token the way Supabase's services do (reference A.6, A.7, C.2)
-// and turns it into the caller the database will see. ES256/RS256 through the JWKS (SUPABASE_JWKS,
+// Who is calling: verifies the bearer token the way Supabase's services do and turns it into the
+// caller the database will see. ES256/RS256 through the JWKS (SUPABASE_JWKS,
 // else fetched from Auth and cached), HS256 with the JWT secret; `exp`, `aud` and `role` checked.
 // No token (or the anon key) is anon; a bad token is an error, never anon.
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, base64url, type JWTPayload, type JWTVerifyGetKey } from 'jose';
@@ -12,6 +12,11 @@ export interface Caller {
   role: DatabaseRole;
   /** `sub` of a user token; null for anon and for the service-role key. */
   userId: string | null;
+  /**
+   * `session_id` of a user token issued by Supabase Auth: requests check that the session still
+   * exists. Null for the API keys and for user tokens minted without one.
+   */
+  sessionId?: string | null;
   /** The claims, as PostgREST puts them into `request.jwt.claims`. */
   claims: Record<string, unknown>;
   /** A platform admin: `app_metadata.role = 'admin'` (only the service role can set it). */
@@ -48,10 +53,13 @@ function callerFromClaims(payload: JWTPayload): Caller {
   const sub = payload.sub;
   if (sub !== undefined && (typeof sub !== 'string' || !UUID.test(sub))) throw problem.invalidToken('The token\'s subject is not a user id.');
   if (role === 'authenticated' && sub === undefined) throw problem.invalidToken('A user token needs a subject.');
+  const sessionId = payload.session_id;
+  if (sessionId !== undefined && (typeof sessionId !== 'string' || !UUID.test(sessionId))) throw problem.invalidToken('The token\'s session_id is not a session id.');
   const appMetadata = payload.app_metadata as Record<string, unknown> | undefined;
   return {
     role: role as DatabaseRole,
     userId: role === 'authenticated' ? (sub as string) : null,
+    sessionId: role === 'authenticated' ? ((sessionId as string | undefined) ?? null) : null,
     claims: payload as Record<string, unknown>,
     isAdmin: role === 'authenticated' && !!appMetadata && typeof appMetadata === 'object' && appMetadata.role === 'admin',
   };

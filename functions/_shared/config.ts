@@ -1,13 +1,18 @@
-// Configuration of a function from its environment (reference C.4 plus the API's own settings).
-// Takes a getter instead of reading Deno.env, so that Node tools (the OpenAPI generator) can load
-// the modules that use it.
+// Configuration of a function from its environment: what Supabase gives every function, plus the
+// API's own settings. Takes a getter instead of reading Deno.env, so that Node tools (the OpenAPI
+// generator) can load the modules that use it.
+import type { DatabaseRole } from './auth.ts';
 
 export interface RateLimits {
-  /** Requests per window for reads, writes and the auth routes, per user (or per client IP for anon). */
+  /** Requests per window for reads and writes, per user (or per client address for anon). */
   read: number;
   write: number;
+  /** Requests per window to the /auth routes, per client address (whatever token comes along). */
   auth: number;
   windowSeconds: number;
+  /** Sign-in attempts per account (e-mail) without a success, in their own window. */
+  signInPerAccount: number;
+  signInWindowSeconds: number;
 }
 
 export interface FunctionConfig {
@@ -22,15 +27,26 @@ export interface FunctionConfig {
   corsOrigins: string[];
   rateLimits: RateLimits;
   dbPoolSize: number;
-  /** Per-statement limit inside a request, milliseconds. */
-  statementTimeoutMs: number;
+  /** Requests one user (or client address) may have in flight in one isolate; more get 429. */
+  maxConcurrentPerClient: number;
+  /** Requests all anonymous callers together may have in flight in one isolate (default: half the pool). */
+  maxConcurrentAnonymous: number;
+  /** Proxies in front of the function that append to X-Forwarded-For (the client address is the entry that many from the right). */
+  trustedProxyHops: number;
+  /** `application_name` of the function's database connections (PGAPPNAME), to find them in pg_stat_activity. */
+  dbApplicationName: string;
+  /**
+   * Per-statement limit inside a request, by the role the request runs as, milliseconds. As on
+   * Supabase: anon 3 s, authenticated 8 s; the service role 8 s (PostgREST's authenticator limit).
+   */
+  statementTimeouts: Record<DatabaseRole, number>;
 }
 
 type Getter = (name: string) => string | undefined;
 
-function positiveInt(value: string | undefined, fallback: number): number {
+function positiveInt(value: string | undefined, fallback: number, min = 1): number {
   const n = Number(value);
-  return value !== undefined && value.trim() !== '' && Number.isInteger(n) && n > 0 ? n : fallback;
+  return value !== undefined && value.trim() !== '' && Number.isInteger(n) && n >= min ? n : fallback;
 }
 
 /** `{"default":"sb_…", …}` (SUPABASE_PUBLISHABLE_KEYS / SUPABASE_SECRET_KEYS) → the keys. */
@@ -59,6 +75,7 @@ function jwksFrom(value: string | undefined): FunctionConfig['jwks'] {
 export function readConfig(get: Getter): FunctionConfig {
   const supabaseUrl = (get('SUPABASE_URL') ?? 'http://127.0.0.1:54321').replace(/\/+$/, '');
   const jwtSecret = get('SUPABASE_JWT_SECRET') || undefined;
+  const dbPoolSize = positiveInt(get('DB_POOL_SIZE'), 8);
   return {
     supabaseUrl,
     dbUrl: get('SUPABASE_DB_URL') ?? 'postgresql://postgres:postgres@127.0.0.1:54322/postgres',
@@ -76,8 +93,19 @@ export function readConfig(get: Getter): FunctionConfig {
       write: positiveInt(get('RATE_LIMIT_WRITE_PER_MINUTE'), 300),
       auth: positiveInt(get('RATE_LIMIT_AUTH_PER_MINUTE'), 30),
       windowSeconds: positiveInt(get('RATE_LIMIT_WINDOW_SECONDS'), 60),
+      signInPerAccount: positiveInt(get('RATE_LIMIT_SIGN_IN_PER_ACCOUNT'), 10),
+      signInWindowSeconds: positiveInt(get('RATE_LIMIT_SIGN_IN_WINDOW_SECONDS'), 900),
     },
-    dbPoolSize: positiveInt(get('DB_POOL_SIZE'), 8),
-    statementTimeoutMs: positiveInt(get('DB_STATEMENT_TIMEOUT_MS'), 8000),
+    dbPoolSize,
+    maxConcurrentPerClient: positiveInt(get('MAX_CONCURRENT_REQUESTS_PER_CLIENT'), 4),
+    maxConcurrentAnonymous: positiveInt(get('MAX_CONCURRENT_ANONYMOUS_REQUESTS'), Math.max(1, Math.floor(dbPoolSize / 2))),
+    // One: Supabase's gateway in front of Edge Functions, or the local stack's. 0: no proxy, the socket's address.
+    trustedProxyHops: positiveInt(get('TRUSTED_PROXY_HOPS'), 1, 0),
+    dbApplicationName: get('PGAPPNAME') || 'tekton-api',
+    statementTimeouts: {
+      anon: positiveInt(get('DB_STATEMENT_TIMEOUT_ANON_MS'), 3000),
+      authenticated: positiveInt(get('DB_STATEMENT_TIMEOUT_AUTHENTICATED_MS'), 8000),
+      service_role: positiveInt(get('DB_STATEMENT_TIMEOUT_SERVICE_ROLE_MS'), 8000),
+    },
   };
 }

@@ -33,7 +33,7 @@ export function setSecurityHeaders(headers: Headers, csp = JSON_CSP): void {
   if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-store');
 }
 
-/** What supabase-js sends (reference C.3), plus what this API reads. */
+/** What supabase-js sends, plus what this API reads. */
 export const CORS_ALLOW_HEADERS =
   'authorization, x-client-info, apikey, content-type, x-retry-count, traceparent, tracestate, baggage, if-match, if-none-match, x-request-id';
 export const CORS_EXPOSE_HEADERS =
@@ -151,11 +151,49 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
   } catch {
     throw problem.badRequest('malformed_json', 'The body is not valid JSON.');
   }
+  const duplicate = firstDuplicateKey(textBody);
+  if (duplicate !== null) {
+    throw problem.badRequest('duplicate_json_key', `The key ${JSON.stringify(duplicate.slice(0, 100))} appears twice in one object; send each key once.`);
+  }
   // Arrays go on to the schema: object schemas refuse them, the brand DNA import takes them.
   if (value === null || typeof value !== 'object') {
     throw problem.validation([{ path: '(body)', message: 'must be a JSON object' }]);
   }
   return validate(schema, value, '(body)');
+}
+
+/**
+ * The first key that occurs twice in one object of `json` (text that JSON.parse accepted), compared
+ * after unescaping; null when there is none. JSON.parse keeps the last silently, so a body could
+ * read one way to whatever checked it and another way to us.
+ */
+export function firstDuplicateKey(json: string): string | null {
+  // One entry per open object (its keys so far) or array (null).
+  const open: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const ch = json[i];
+    if (ch === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      const keys = open.at(-1);
+      if (expectKey && keys) {
+        const key = JSON.parse(json.slice(i, end + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      expectKey = false;
+      i = end;
+    } else if (ch === '{' || ch === '[') {
+      open.push(ch === '{' ? new Set() : null);
+      expectKey = ch === '{';
+    } else if (ch === '}' || ch === ']') {
+      open.pop();
+    } else if (ch === ',') {
+      expectKey = !!open.at(-1);
+    }
+  }
+  return null;
 }
 
 /** Validates with zod; failures become a 422 with field errors. */
@@ -225,4 +263,22 @@ export interface RequestLog {
 /** One JSON line per request. Never tokens, passwords or bodies. */
 export function logRequest(entry: RequestLog): void {
   console.log(JSON.stringify({ level: entry.status >= 500 ? 'error' : 'info', msg: 'request', time: new Date().toISOString(), ...entry }));
+}
+
+/**
+ * Keeps the function serving when something fails outside any request (an error thrown from a timer,
+ * a promise nobody awaited): logs it instead of letting the runtime end the process. Call it once,
+ * at the entry point.
+ */
+export function keepServingOnUnhandledErrors(): void {
+  const report = (kind: string, error: unknown) =>
+    console.error(JSON.stringify({ level: 'error', msg: kind, time: new Date().toISOString(), error: String((error as Error)?.stack ?? error).slice(0, 2000) }));
+  globalThis.addEventListener('error', (event) => {
+    event.preventDefault();
+    report('uncaught error', event.error);
+  });
+  globalThis.addEventListener('unhandledrejection', (event) => {
+    event.preventDefault();
+    report('unhandled rejection', event.reason);
+  });
 }

@@ -66,6 +66,13 @@ export const problem = {
       detail,
       headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${detail.replace(/["\\]/g, '')}"` },
     }),
+  sessionExpired: () =>
+    new ApiError({
+      status: 401,
+      code: 'session_expired',
+      detail: 'The session of this access token has ended (signed out, revoked, or the user was deleted); sign in again.',
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="The session has ended"' },
+    }),
   forbidden: (detail: string, code = 'forbidden') => new ApiError({ status: 403, code, detail }),
   notFound: (detail = 'Nothing here that you can see.', code = 'not_found') => new ApiError({ status: 404, code, detail }),
   conflict: (code: string, detail: string, errors?: FieldError[]) => new ApiError({ status: 409, code, detail, ...(errors ? { errors } : {}) }),
@@ -167,7 +174,11 @@ function camelField(column: string | undefined): string {
   return (column ?? '').replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase()) || '(body)';
 }
 
-const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+/** Network and connection errors (postgres.js codes, socket errnos): the database is not reachable. */
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+]);
 
 /** Maps an error from the database to a problem; unknown errors become a 500 (logged, not shown). */
 export function fromDatabaseError(err: unknown): ApiError {
@@ -196,6 +207,8 @@ export function fromDatabaseError(err: unknown): ApiError {
       return new ApiError({ status: 422, code: 'immutable_field', detail: 'That field cannot change after creation.' });
     case 'TK004':
       return problem.notFound('The brand DNA has no such version.', 'version_not_found');
+    case 'TKA01':
+      return problem.sessionExpired();
     case '40001':
     case '40P01':
     case '55P03':
@@ -213,7 +226,7 @@ export function fromDatabaseError(err: unknown): ApiError {
     return new ApiError({ status: 422, code: 'validation_failed', detail: 'A value is out of range or malformed.', errors: [{ path: field ?? camelField(e.column_name), message: 'is not valid' }], cause: err });
   }
   if (code.startsWith('08') || code.startsWith('53') || code.startsWith('57P') || UNAVAILABLE.has(code) || UNAVAILABLE.has(e.errno ?? '')) {
-    return new ApiError({ status: 503, code: 'service_unavailable', detail: 'The database is not reachable right now; retry later.', headers: { 'Retry-After': '5' }, cause: err });
+    return new ApiError({ status: 503, code: 'database_unavailable', detail: 'The database is not reachable right now; retry in a moment.', headers: { 'Retry-After': '2' }, cause: err });
   }
   return new ApiError({ status: 500, code: 'internal_error', detail: 'Something went wrong on our side; the request id helps us find it.', cause: err });
 }

@@ -3,7 +3,7 @@
 import { Hono, type Context } from 'hono';
 import { ANON, createAuthenticator, type Authenticator, type Caller } from '../_shared/auth.ts';
 import type { FunctionConfig } from '../_shared/config.ts';
-import { asCaller, asCallerOnce, createPool, type Sql } from '../_shared/db.ts';
+import { asCaller, asCallerOnce, createPool, type Pool } from '../_shared/db.ts';
 import {
   createCors,
   logRequest,
@@ -15,7 +15,7 @@ import {
   validate,
 } from '../_shared/http.ts';
 import { ApiError, fromDatabaseError, problem, problemResponse } from '../_shared/problems.ts';
-import { clientAddress, createRateLimiter, rateClass, rateLimitHeaders, rateSubject, type RateDecision } from '../_shared/rate-limit.ts';
+import { clientAddress, createInFlightLimiter, createRateLimiter, rateClass, rateLimitHeaders, rateSubject, type RateDecision } from '../_shared/rate-limit.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { pathMatcher, type RouteSpec, type Services } from './registry.ts';
 import { routes as allRoutes } from './routes/index.ts';
@@ -32,7 +32,7 @@ type AppEnv = {
 export interface AppOptions {
   config: FunctionConfig;
   /** Defaults to a pool on config.dbUrl. */
-  sql?: Sql;
+  pool?: Pool;
   authenticator?: Authenticator;
   fetch?: typeof fetch;
   routes?: RouteSpec[];
@@ -45,14 +45,16 @@ function toApiError(err: unknown): ApiError {
 export function createApp(options: AppOptions) {
   const { config } = options;
   const routes = options.routes ?? allRoutes;
-  const sql = options.sql ?? createPool(config.dbUrl, config.dbPoolSize);
+  const pool = options.pool ?? createPool({ url: config.dbUrl, size: config.dbPoolSize, applicationName: config.dbApplicationName });
   const authenticator = options.authenticator ?? createAuthenticator(config);
   const cors = createCors(config.corsOrigins);
-  const rateLimiter = createRateLimiter(sql, config.rateLimits);
+  const rateLimiter = createRateLimiter(pool, config.rateLimits);
+  const inFlight = createInFlightLimiter();
   let document: Record<string, unknown> | undefined;
   const services: Services = {
     config,
-    sql,
+    pool,
+    rateLimiter,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     openapi: () => (document ??= buildOpenApiDocument(routes)),
   };
@@ -94,7 +96,7 @@ export function createApp(options: AppOptions) {
       if (pre) {
         response = pre;
       } else {
-        const ip = clientAddress(c.req.header('X-Forwarded-For'), c.env?.remoteAddr?.hostname);
+        const ip = clientAddress(c.req.header('X-Forwarded-For'), c.env?.remoteAddr?.hostname, config.trustedProxyHops);
         const klass = rateClass(c.req.method, path);
         let caller: Caller | null = null;
         let authError: unknown = null;
@@ -105,18 +107,39 @@ export function createApp(options: AppOptions) {
           authError = err;
         }
         // Even requests with a bad token count (against the client address).
-        const rate = await rateLimiter.take(rateSubject(caller, ip), klass);
-        c.set('rate', rate);
-        if (!rate.allowed) {
+        const subject = rateSubject(caller, ip, klass);
+        // Caps on requests in flight: per user or address, and for anonymous callers together (from
+        // however many addresses), so that signed-in users always find connections. The service
+        // role is the project's own backend: not capped. Sign-ins hold no connection: they do not
+        // wait behind anonymous floods.
+        const caps: Record<string, number> = {};
+        if (caller?.role !== 'service_role') caps[subject] = config.maxConcurrentPerClient;
+        if (!caller?.userId && caller?.role !== 'service_role' && klass !== 'auth') caps.anonymous = config.maxConcurrentAnonymous;
+        const release = inFlight.enter(caps);
+        if (!release) {
           throw new ApiError({
             status: 429,
-            code: 'rate_limited',
-            detail: `Too many requests; retry in ${rate.resetSeconds} s.`,
-            headers: { 'Retry-After': String(rate.resetSeconds) },
+            code: 'too_many_concurrent_requests',
+            detail: 'Too many requests at once; retry when one has finished.',
+            headers: { 'Retry-After': '1' },
           });
         }
-        if (authError) throw authError;
-        await next();
+        try {
+          const rate = await rateLimiter.take(subject, klass);
+          c.set('rate', rate);
+          if (!rate.allowed) {
+            throw new ApiError({
+              status: 429,
+              code: 'rate_limited',
+              detail: `Too many requests; retry in ${rate.resetSeconds} s.`,
+              headers: { 'Retry-After': String(rate.resetSeconds) },
+            });
+          }
+          if (authError) throw authError;
+          await next();
+        } finally {
+          release();
+        }
       }
     } catch (err) {
       const error = toApiError(err);
@@ -161,7 +184,7 @@ export function createApp(options: AppOptions) {
       }
       const query = spec.query ? validate(spec.query, queryObject(url), '(query)') : undefined;
       const body = spec.body ? await readJsonBody(c.req.raw, spec.body) : undefined;
-      const requestInfo = { method: c.req.method, path: url.pathname, statementTimeoutMs: config.statementTimeoutMs };
+      const requestInfo = { method: c.req.method, path: url.pathname, statementTimeouts: config.statementTimeouts };
       return spec.handler({
         request: c.req.raw,
         url,
@@ -171,8 +194,8 @@ export function createApp(options: AppOptions) {
         query,
         body,
         services,
-        db: (work) => asCaller(sql, caller, requestInfo, work),
-        once: (statement) => asCallerOnce(sql, caller, requestInfo, statement),
+        db: (work) => asCaller(pool, caller, requestInfo, work),
+        once: (statement) => asCallerOnce(pool, caller, requestInfo, statement),
       });
     });
   }

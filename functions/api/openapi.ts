@@ -8,8 +8,8 @@ export const API_VERSION = '1.0.0';
 type Json = Record<string, unknown>;
 
 const TITLES: Record<number, string> = {
-  400: 'Malformed request (bad JSON)',
-  401: 'Missing or invalid token',
+  400: 'Malformed request (bad JSON, a key given twice)',
+  401: 'Missing or invalid token, or its session has ended (session_expired)',
   403: 'Your role does not allow this',
   404: 'Not found (or not visible to you)',
   405: 'Method not allowed',
@@ -18,8 +18,8 @@ const TITLES: Record<number, string> = {
   413: 'Body larger than 64 KiB',
   415: 'Body is not JSON',
   422: 'Validation failed',
-  429: 'Rate limit exceeded',
-  503: 'Database unavailable',
+  429: 'Too many requests (rate limit, requests in flight, sign-in attempts)',
+  503: 'Database unavailable (database_unavailable) or too slow (timeout); retry after Retry-After',
 };
 
 const HEADER_SPECS: Record<string, Json> = {

@@ -5,7 +5,8 @@ import type * as z from 'zod';
 import type { Caller } from '../_shared/auth.ts';
 import type { FunctionConfig } from '../_shared/config.ts';
 import type postgres from 'postgres';
-import type { OneStatement, Sql, Tx } from '../_shared/db.ts';
+import type { OneStatement, Pool, Tx } from '../_shared/db.ts';
+import type { RateLimiter } from '../_shared/rate-limit.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -25,7 +26,9 @@ export interface ResponseSpec {
 
 export interface Services {
   config: FunctionConfig;
-  sql: Sql;
+  /** The function's own database connections (not the caller's role: use `db` / `once` for data). */
+  pool: Pool;
+  rateLimiter: RateLimiter;
   fetch: typeof fetch;
   /** The OpenAPI document (built once, lazily). */
   openapi(): Record<string, unknown>;
@@ -85,7 +88,9 @@ export function problemStatuses(spec: RouteSpec): number[] {
   if (spec.query) statuses.add(422);
   if (spec.body) for (const s of [400, 413, 415, 422]) statuses.add(s);
   if (spec.ifMatch) statuses.add(412);
+  // Rate and concurrency limits, and the database (rate limits live there too) on every route.
   statuses.add(429);
+  statuses.add(503);
   return [...statuses].sort((a, b) => a - b);
 }
 

@@ -20,6 +20,7 @@ import {
   WorkspaceUpdateSchema,
 } from '../../sdk/src/schemas.ts';
 import { BrandDnaImportSchema, InvitationAnswerSchema, InvitationCreateSchema } from '../../sdk/src/index.ts';
+import { firstDuplicateKey } from '../../functions/_shared/http.ts';
 import { API, AXES_EXAMPLE, call, closeDb, createBrandDna, createTeam, expectClientError, expectProblem, expectStatus, snapshot, type Team, type TestUser } from './helpers.ts';
 
 const PRESET_ID = '7f3c1a2e-0001-4c6e-9a51-000000000001';
@@ -193,6 +194,27 @@ describe('hand-picked nasties', () => {
     });
     expect(status).toBe(413);
     expect(JSON.parse(body).code).toBe('payload_too_large');
+  });
+
+  it('a key given twice in one JSON object is 400 duplicate_json_key (JSON.parse would silently keep the last), changing nothing', async () => {
+    const before = await snapshot(team);
+    const axes = JSON.stringify(AXES_EXAMPLE);
+    const post = (raw: string) => call('/brand-dna', { method: 'POST', as: team.editor, raw, headers: { 'Content-Type': 'application/json' } });
+    for (const raw of [
+      `{"workspaceId":"${team.workspaceId}","name":"Harmless","name":"Sneaky","axes":${axes}}`,
+      `{"workspaceId":"${team.workspaceId}","name":"Harmless","axes":{"density":0.1,"warmth":0.2,"playfulness":0.3,"sophistication":0.4,"energy":0.5,"energy":1}}`,
+      // The same key, spelled with an escape.
+      `{"workspaceId":"${team.workspaceId}","name":"Harmless","na\\u006de":"Sneaky","axes":${axes}}`,
+    ]) {
+      const res = await post(raw);
+      expectProblem(res, 400, 'duplicate_json_key');
+      expect(res.body.detail).toMatch(/name|energy/);
+    }
+    expect(await snapshot(team)).toEqual(before);
+    // Equal keys in different objects, and keys inside strings, are fine.
+    expect(firstDuplicateKey('{"a":{"a":1,"b":[{"a":1},{"a":2}]},"b":"\\"a\\":1,\\"a\\":2"}')).toBeNull();
+    fc.assert(fc.property(fc.jsonValue(), (value) => firstDuplicateKey(JSON.stringify(value)) === null));
+    expectStatus(await post(`{"workspaceId":"${team.workspaceId}","name":"name \\"name\\": twice","description":"{\\"a\\":1,\\"a\\":2}","axes":${axes}}`), 201);
   });
 
   it('NUL bytes, non-finite numbers, deep metadata, lone surrogates and giant numbers are 422 (or stored safely)', async () => {

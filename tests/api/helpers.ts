@@ -39,13 +39,16 @@ export interface TestUser {
   id: string;
   email: string;
   admin: boolean;
-  /** ES256 access token with the full claim set of Supabase Auth (A.6). */
+  /** Their session in auth.sessions (the API refuses tokens of sessions that ended). */
+  sessionId: string;
+  /** ES256 access token with the full claim set of Supabase Auth, for that session. */
   token: string;
 }
 
-export function userClaims(user: { id: string; email: string; admin?: boolean }, overrides: Record<string, unknown> = {}) {
+export function userClaims(user: { id: string; email: string; admin?: boolean; sessionId?: string }, overrides: Record<string, unknown> = {}) {
   const appMetadata = user.admin ? { role: 'admin' } : {};
-  return passwordSessionClaims({ ...user, appMetadata }, { issuer: `${stack.url}/auth/v1`, overrides });
+  const session = user.sessionId ? { session_id: user.sessionId } : {};
+  return passwordSessionClaims({ ...user, appMetadata }, { issuer: `${stack.url}/auth/v1`, overrides: { ...session, ...overrides } });
 }
 
 export async function es256Token(claims: Record<string, unknown>): Promise<string> {
@@ -56,17 +59,32 @@ export async function hs256Token(claims: Record<string, unknown>, secret = stack
   return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
 }
 
-/** Inserts an auth user (the profile follows by trigger) and mints their access token. Their
- * e-mail address is confirmed unless `confirmed: false`. */
-export async function createUser(options: { admin?: boolean; name?: string; confirmed?: boolean } = {}): Promise<TestUser> {
+/**
+ * Inserts an auth user (the profile follows by trigger) with a session and its refresh token, as a
+ * sign-in through Auth leaves them, into the database of `sql`. Their e-mail address is confirmed
+ * unless `confirmed: false`.
+ */
+export async function insertSignedInUser(sql: postgres.Sql, options: { admin?: boolean; name?: string; confirmed?: boolean } = {}) {
   const id = randomUUID();
+  const sessionId = randomUUID();
   const email = `${options.name ?? 'user'}-${id.slice(0, 8)}@example.com`;
-  await db()`
-    insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at, created_at, updated_at)
-    values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${email},
-            ${db().json({ provider: 'email', providers: ['email'], ...(options.admin ? { role: 'admin' } : {}) })},
-            ${db().json({})}, ${options.confirmed === false ? null : new Date()}, now(), now())`;
-  const user = { id, email, admin: !!options.admin };
+  await sql.begin(async (tx) => {
+    await tx`
+      insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at, created_at, updated_at)
+      values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${email},
+              ${tx.json({ provider: 'email', providers: ['email'], ...(options.admin ? { role: 'admin' } : {}) })},
+              ${tx.json({})}, ${options.confirmed === false ? null : new Date()}, now(), now())`;
+    await tx`insert into auth.sessions (id, user_id, created_at, updated_at, aal) values (${sessionId}, ${id}, now(), now(), 'aal1')`;
+    await tx`
+      insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, session_id)
+      values ('00000000-0000-0000-0000-000000000000', ${randomUUID().replace(/-/g, '').slice(0, 12)}, ${id}, false, now(), now(), ${sessionId})`;
+  });
+  return { id, email, admin: !!options.admin, sessionId };
+}
+
+/** A signed-in user of the test stack and their access token. */
+export async function createUser(options: { admin?: boolean; name?: string; confirmed?: boolean } = {}): Promise<TestUser> {
+  const user = await insertSignedInUser(db(), options);
   return { ...user, token: await es256Token(userClaims(user)) };
 }
 

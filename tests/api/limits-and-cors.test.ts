@@ -47,7 +47,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('rate limits', () => {
   it('counts requests per client address across processes, then 429 with Retry-After, which is honoured', async () => {
-    const headers = { 'X-Forwarded-For': `${ip()}, 10.0.0.1` };
+    // The client's own (leftmost) entry is not trusted: the one the proxy appended counts.
+    const headers = { 'X-Forwarded-For': `10.0.0.1, ${ip()}` };
     const first = await call('/health', { base: base(), headers });
     expectStatus(first, 200);
     expect(first.headers.get('ratelimit-limit')).toBe('3');

@@ -136,8 +136,9 @@ describe.skipIf(stack.external)('gateway routing and rewrites', () => {
     expect((await call('/functions/v1/guarded', {}, 'OPTIONS')).status).toBe(200);
   });
 
-  it('overwrites X-Forwarded-For with the client address', async () => {
-    expect((await call('/functions/v1/open', { 'X-Forwarded-For': '203.0.113.9' })).body.forwardedFor).toBe('127.0.0.1');
+  it('appends the client address to X-Forwarded-For, as a proxy does', async () => {
+    expect((await call('/functions/v1/open', { 'X-Forwarded-For': '203.0.113.9' })).body.forwardedFor).toBe('203.0.113.9, 127.0.0.1');
+    expect((await call('/functions/v1/open')).body.forwardedFor).toBe('127.0.0.1');
   });
 
   it('routes an absolute-form request target like its origin form', async () => {

@@ -103,13 +103,27 @@ export const authRoutes: RouteSpec[] = [
     path: '/v1/auth/login',
     operationId: 'login',
     summary: 'Sign in with e-mail and password',
+    description:
+      'Failed sign-ins are limited per account (RATE_LIMIT_SIGN_IN_PER_ACCOUNT attempts in RATE_LIMIT_SIGN_IN_WINDOW_SECONDS, from anybody), besides the per-address limit of the auth routes; a successful sign-in starts the count again.',
     tag: TAG,
     auth: 'none',
     body: LoginSchema,
     responses: { 200: { description: 'A session.', schema: SessionSchema } },
     problems: [400, 502],
     async handler({ body, services }) {
-      return sessionOrFail(await callAuth(services, { path: '/token?grant_type=password', body: { email: body.email, password: body.password } }));
+      const attempt = await services.rateLimiter.takeSignIn(body.email);
+      if (!attempt.allowed) {
+        throw new ApiError({
+          status: 429,
+          code: 'too_many_sign_in_attempts',
+          detail: `Too many sign-in attempts for this account; retry in ${attempt.resetSeconds} s.`,
+          headers: { 'Retry-After': String(attempt.resetSeconds) },
+        });
+      }
+      const session = sessionOrFail(await callAuth(services, { path: '/token?grant_type=password', body: { email: body.email, password: body.password } }));
+      // Best effort: the user has their session either way.
+      await services.rateLimiter.forgetSignIns(body.email).catch(() => {});
+      return session;
     },
   }),
   route({

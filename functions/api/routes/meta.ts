@@ -1,7 +1,6 @@
 // Health, the OpenAPI document and the docs page.
 import * as z from 'zod';
 import { HealthSchema } from '../../../sdk/src/contract.ts';
-import { ApiError } from '../../_shared/problems.ts';
 import { HOSTED_HTML_NOTE, renderDocsHtml } from '../docs-html.ts';
 import { json, route, type RouteSpec } from '../registry.ts';
 
@@ -24,13 +23,9 @@ export const metaRoutes: RouteSpec[] = [
     tag: TAG,
     auth: 'none',
     responses: { 200: { description: 'Up.', schema: HealthSchema } },
-    problems: [503],
     async handler({ services }) {
-      try {
-        await services.sql`select 1`;
-      } catch (err) {
-        throw new ApiError({ status: 503, code: 'service_unavailable', detail: 'The database does not answer.', headers: { 'Retry-After': '5' }, cause: err });
-      }
+      // A failure is a 503 database_unavailable (problems.ts).
+      await services.pool.run((sql) => sql`select 1`);
       return json({ status: 'ok', database: 'ok', time: new Date().toISOString() });
     },
   }),

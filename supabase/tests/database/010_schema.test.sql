@@ -185,6 +185,7 @@ select set_eq($$
             ('private.keep_last_owner()'::regprocedure), ('private.sync_profile_from_auth_user()'::regprocedure),
             ('private.snapshot_brand_dna()'::regprocedure), ('private.broadcast_brand_dna_change()'::regprocedure),
             ('private.workspace_of_topic(text)'::regprocedure), ('private.learn_preset_words()'::regprocedure),
+            ('private.require_live_session(uuid,uuid)'::regprocedure),
             ('public.search_presets(text,text[],text,double precision[],double precision[],double precision[],text,double precision,text,uuid,integer)'::regprocedure) $$,
   'exactly the functions that must see past RLS are SECURITY DEFINER');
 select isnt_definer('public', 'restore_brand_dna_version', array['uuid', 'integer'], 'restore runs under the caller''s RLS');
