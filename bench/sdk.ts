@@ -19,6 +19,8 @@ export interface BundleSize {
   gzip: number;
   /** The modules in the bundle (paths). */
   modules: string[];
+  /** The bundle itself (minified). */
+  code: string;
 }
 
 export interface BundleComparison {
@@ -30,7 +32,7 @@ export interface BundleComparison {
 }
 
 function sizeOf(code: string, modules: string[]): BundleSize {
-  return { minified: Buffer.byteLength(code), gzip: gzipSync(code).length, modules };
+  return { minified: Buffer.byteLength(code), gzip: gzipSync(code).length, modules, code };
 }
 
 async function withEsbuild(entry: string): Promise<BundleSize> {

@@ -2,15 +2,16 @@
 // the shipped sdk/src). The sources import each other with `.ts` extensions (so that Deno runs them
 // as they are); tsc rewrites those to `.js` in the JavaScript it emits but not in declarations,
 // which this script then does, so that consumers with any module resolution can read them.
-// Top-level definitions built by a call (`export const BrandDnaSchema = z.object(…)`) are marked
-// `/* @__PURE__ */`: they have no side effects, but bundlers such as esbuild cannot tell, and would
-// keep every schema of the contract in an app that uses a few.
+// Top-level definitions built by a call (`export const BrandDnaSchema = z.object(…)`) have no side
+// effects, but bundlers cannot tell, and would keep every schema of the contract in an app that uses
+// a few: each is wrapped in a function call marked `/* @__PURE__ */` (see markPure).
 // `buildSdkCopy()` builds a private copy (the browser suite and the bundle-size checks use one, so
 // that they never race the package test over sdk/dist).
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { ROOT } from '../local/config.ts';
 
 const sdk = path.join(ROOT, 'sdk');
@@ -27,10 +28,28 @@ export async function buildSdk(outDir = path.join(sdk, 'dist')): Promise<string>
     if (file.endsWith('.d.ts')) {
       await writeFile(full, text.replace(/(from\s+['"]\.{1,2}\/[^'"]+)\.ts(['"])/g, '$1.js$2').replace(/(import\(['"]\.{1,2}\/[^'"]+)\.ts(['"]\))/g, '$1.js$2'));
     } else if (file.endsWith('.js')) {
-      await writeFile(full, text.replace(/^((?:export )?const [\w$]+ = )(?=[\w$]+(?:\s*\.\s*[\w$]+)*\s*\()/gm, '$1/* @__PURE__ */ '));
+      await writeFile(full, markPure(text));
     }
   }
   return path.join(outDir, 'index.js');
+}
+
+/**
+ * `export const X = f(…)` → `export const X = /* @__PURE__ *\/ (() => f(…))()`. Marking `f(…)` itself
+ * is not enough: a bundler drops a pure call but keeps its arguments when they may have effects, such
+ * as method calls (`z.object({ id: IdSchema.optional() })`) and template literals (`${max}`).
+ */
+function markPure(code: string): string {
+  const file = ts.createSourceFile('module.js', code, ts.ScriptTarget.Latest, true);
+  const calls = file.statements
+    .filter(ts.isVariableStatement)
+    .flatMap((statement) => statement.declarationList.declarations.map((declaration) => declaration.initializer))
+    .filter((initializer) => initializer !== undefined && ts.isCallExpression(initializer));
+  let marked = code;
+  for (const call of calls.reverse()) {
+    marked = `${marked.slice(0, call.getStart(file))}/* @__PURE__ */ (() => ${call.getText(file)})()${marked.slice(call.end)}`;
+  }
+  return marked;
 }
 
 export interface SdkCopy {

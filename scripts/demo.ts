@@ -50,10 +50,15 @@ async function main(): Promise<void> {
 
   const workspace = must(await ada.workspaces.create({ name: `Demo studio ${tag}` }), 'create a workspace');
   say('Ada', `creates the workspace “${workspace.name}” (she is its ${workspace.role})`);
-  const invitation = must(await ada.workspaces.invite(workspace.id, { email: bobUser.user!.email!, role: 'editor' }), 'invite Bob');
-  say('Ada', 'invites Bob as an editor');
+  must(await ada.workspaces.invite(workspace.id, { email: bobUser.user!.email!, role: 'editor' }), 'invite Bob');
+  say('Ada', 'invites Bob by e-mail as an editor');
+  const invitation = must(await bob.invitations.list(), 'list his invitations').data.find((inv) => inv.workspaceId === workspace.id);
+  if (!invitation) {
+    console.error('\n✗ Bob has no invitation to the workspace');
+    process.exit(1);
+  }
   must(await bob.invitations.accept({ id: invitation.id }), 'accept the invitation');
-  say('Bob', 'accepts the invitation');
+  say('Bob', `finds ${invitation.inviterName}'s invitation to “${invitation.workspaceName}” as ${invitation.role}, and accepts it`);
 
   const found = must(await ada.presets.search({ q: 'startup', limit: 3 }), 'search presets');
   say('Ada', `searches presets for “startup”: ${found.data.map((p) => p.name).join(', ')}`);

@@ -1,6 +1,7 @@
-// A small frontend on @tekton/studio-sdk: sign-up and sign-in, workspaces and teammates, a brand DNA
-// started from a preset, its five axes saved with `ifMatch` (a teammate's newer save is a conflict,
-// not an overwrite), versions, compare and restore, teammates' edits live and who else is here.
+// A small frontend on @tekton/studio-sdk: sign-up and sign-in, workspaces, teammates invited by
+// e-mail (the invitee sees the invitation arrive live and accepts it), a brand DNA started from a
+// preset, its five axes saved with `ifMatch` (a teammate's newer save is a conflict, not an
+// overwrite), versions, compare and restore, teammates' edits live and who else is here.
 // `npm run example` serves it against `npm start`; `?url=…&key=…` points it at another project.
 // The browser suite (tests/browser) drives it in Chromium.
 import {
@@ -9,6 +10,8 @@ import {
   type Axes,
   type BrandDna,
   type BrandDnaChange,
+  type InvitationNotice,
+  type ReceivedInvitation,
   type StudioResult,
   type Unsubscribe,
   type Workspace,
@@ -75,7 +78,12 @@ studio.auth.onAuthStateChange((event, session) => {
   $('#workspaces').hidden = !session;
   // supabase-js runs this callback under its auth lock: call it back only after the callback returns.
   if (event === 'SIGNED_OUT') setTimeout(() => void closeWorkspace());
-  else if (session && (event === 'INITIAL_SESSION' || event === 'SIGNED_IN')) setTimeout(() => void loadWorkspaces());
+  else if (session && (event === 'INITIAL_SESSION' || event === 'SIGNED_IN')) {
+    setTimeout(() => {
+      void loadWorkspaces();
+      void watchInvitations();
+    });
+  }
 });
 
 $('#refresh-session').addEventListener('click', async () => {
@@ -156,12 +164,62 @@ onSubmit('#new-workspace', async (form) => {
   }
 });
 
-onSubmit('#add-member', async (form) => {
+// Owners invite by e-mail; the invitee joins by accepting (nobody is added without agreeing). The
+// answer also holds a link token, for people to join by link: this page does not use it.
+onSubmit('#invite', async (form) => {
   if (!workspace) return void ($('#status').textContent = '✗ open a workspace first');
   const role = String(form.get('role')) as 'viewer' | 'editor' | 'owner';
-  const added = report(await studio.workspaces.addMember(workspace.id, { email: String(form.get('email')), role }), (m) => `added ${m.displayName ?? m.email} as ${m.role}`);
-  if (added) await loadMembers();
+  report(await studio.workspaces.invite(workspace.id, { email: String(form.get('email')), role }), (inv) => `invited ${inv.email} as ${inv.role}`);
 });
+
+// ---- Invitations to me: the pending ones, and new and withdrawn ones as they happen ---------------
+
+const invitations = new Map<string, ReceivedInvitation>();
+let watchingInvitations = false;
+
+function showInvitations(): void {
+  $('#invitation-list').replaceChildren(
+    ...[...invitations.values()].map((inv) =>
+      item(
+        `${inv.workspaceName} · from ${inv.inviterName ?? 'an owner'} as ${inv.role}`,
+        ['Accept', () => void answer(inv, 'accept')],
+        ['Decline', () => void answer(inv, 'decline')],
+      ),
+    ),
+  );
+}
+
+function onNotice(notice: InvitationNotice): void {
+  if (notice.type === 'invitation_received') invitations.set(notice.invitation.id, notice.invitation);
+  else invitations.delete(notice.invitationId);
+  showInvitations();
+}
+
+/** Listens first, then lists: an invitation that arrives in between is not missed. */
+async function watchInvitations(): Promise<void> {
+  if (watchingInvitations) return; // supabase-js reports SIGNED_IN again, e.g. when the tab is shown
+  watchingInvitations = true;
+  const watching = await studio.invitations.watch(onNotice, {
+    // Ended by the server, or by signing out.
+    onClose: () => {
+      watchingInvitations = false;
+      invitations.clear();
+      showInvitations();
+    },
+  });
+  if (!quiet(watching)) return void (watchingInvitations = false);
+  for (const inv of quiet(await studio.invitations.list())?.data ?? []) invitations.set(inv.id, inv);
+  showInvitations();
+}
+
+async function answer(inv: ReceivedInvitation, choice: 'accept' | 'decline'): Promise<void> {
+  const result = await studio.invitations[choice]({ id: inv.id });
+  report(result, () => (choice === 'accept' ? `joined ${inv.workspaceName} as ${inv.role}` : `declined the invitation to ${inv.workspaceName}`));
+  if (result.error) return;
+  invitations.delete(inv.id);
+  showInvitations();
+  if (choice === 'accept') await loadWorkspaces();
+}
 
 onSubmit('#new-brand', async (form) => {
   if (!workspace) return void ($('#status').textContent = '✗ open a workspace first');

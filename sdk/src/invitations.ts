@@ -115,30 +115,24 @@ export type InvitationNotice =
   | { type: 'invitation_received'; invitation: ReceivedInvitation }
   | { type: 'invitation_revoked'; invitationId: string; workspaceId: string };
 
-const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)));
-
-const NoticePayloadSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('invitation_received'),
-    id: IdSchema,
-    workspace_id: IdSchema,
-    workspace_name: z.string(),
-    email: z.string(),
-    role: WorkspaceRoleSchema,
-    invited_by: IdSchema.nullable(),
-    inviter_name: z.string().nullable(),
-    created_at: timestamp,
-    expires_at: timestamp,
-  }),
-  z.object({ type: z.literal('invitation_revoked'), id: IdSchema, workspace_id: IdSchema }),
-]);
-
-/** The notice in a broadcast payload, or null when the payload is not one (it is then ignored). */
+/**
+ * The notice in a broadcast payload (the row the database sends, with its `type`), or null when the
+ * payload is not one. A received invitation is checked by the same schema as the API's answers.
+ */
 export function invitationNoticeFromPayload(payload: unknown): InvitationNotice | null {
-  const parsed = NoticePayloadSchema.safeParse(payload);
-  if (!parsed.success) return null;
-  const notice = parsed.data;
-  return notice.type === 'invitation_revoked'
-    ? { type: notice.type, invitationId: notice.id, workspaceId: notice.workspace_id }
-    : { type: notice.type, invitation: receivedInvitationFromRow(notice) };
+  const row = (typeof payload === 'object' && payload !== null ? payload : {}) as Partial<InvitationRow> & { type?: unknown };
+  if (row.type === 'invitation_revoked') {
+    const { id, workspace_id: workspaceId } = row;
+    return IdSchema.safeParse(id).success && IdSchema.safeParse(workspaceId).success ? { type: row.type, invitationId: id!, workspaceId: workspaceId! } : null;
+  }
+  if (row.type !== 'invitation_received') return null;
+  let invitation: ReceivedInvitation;
+  try {
+    // Not receivedInvitationFromRow: its defaults would fill in what the payload lacks.
+    invitation = { ...invitationFromRow(row as InvitationRow), workspaceName: row.workspace_name!, inviterName: row.inviter_name! };
+  } catch {
+    return null; // a timestamp that is none
+  }
+  const parsed = ReceivedInvitationSchema.safeParse(invitation);
+  return parsed.success ? { type: row.type, invitation: parsed.data } : null;
 }

@@ -2,10 +2,11 @@
 // built package, served from an origin of its own, driven in headless Chromium against the test
 // stack. Two teammates in two browser contexts (two storage scopes) walk the whole story: sign-up
 // and sign-in (with Auth's error codes, which a browser sees only through exposed headers),
-// workspaces, a brand DNA from a preset, edits with ifMatch and a conflict, versions, compare,
-// restore, live changes and presence between them, a reload, a session refresh and a sign-out; then
-// a page whose origin the API refuses. Each step asserts what the page shows and that nothing
-// failed in the browser but what the step provokes.
+// workspaces, an invitation by e-mail that the invitee sees arrive live and accepts, a brand DNA
+// from a preset, edits with ifMatch and a conflict, versions, compare, restore, live changes and
+// presence between them, a reload, a session refresh and a sign-out; then a page whose origin the
+// API refuses. Each step asserts what the page shows and that nothing failed in the browser but
+// what the step provokes.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -157,19 +158,27 @@ describe('the example page in Chromium, from another origin', { timeout: 60_000 
     B.expectOnly();
   });
 
-  it('lets Ada build a workspace, add Bob, and start a brand DNA from a preset', async () => {
+  it('lets Ada build a workspace and invite Bob, who sees the invitation arrive and joins, and start a brand DNA from a preset', async () => {
     await A.fill('#new-workspace', { name: workspaceName });
     await A.click('Create workspace');
     await A.status(new RegExp(`^✓ opened ${workspaceName}, live$`));
-    await A.fill('#add-member', { email: bob.email });
-    await A.click('Add teammate');
-    await A.status(/^✓ added Bob as editor$/);
+    expect(await B.page.locator('#invitation-list li').count()).toBe(0);
+    await A.fill('#invite', { email: bob.email });
+    await A.click('Invite');
+    await A.status(new RegExp(`^✓ invited ${bob.email} as editor$`));
+    // Bob's page listed his invitations at sign-up (none): this one arrives live.
+    await B.text('#invitation-list', new RegExp(`^${workspaceName} · from Ada as editor`));
+    await B.clickIn('#invitation-list', new RegExp(workspaceName), 'Accept');
+    await B.status(new RegExp(`^✓ joined ${workspaceName} as editor$`));
+    await B.text('#workspace-list', new RegExp(`${workspaceName} \\(editor\\)`));
+    expect(await B.page.locator('#invitation-list li').count()).toBe(0);
     await A.fill('#new-brand', { q: 'startup', name: 'Acme' });
     await A.click('Start from the best match');
     await A.status(/^✓ created “Acme” from the preset “.+”$/);
     await A.text('#revision', /^revision 1 · version 1\.0\.0$/);
     await A.text('#present', /^Here: Ada$/);
     A.expectOnly();
+    B.expectOnly();
   });
 
   it('shows the workspace to Bob after a reload (his session kept), both present, and his edit to Ada live', async () => {

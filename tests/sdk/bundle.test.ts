@@ -24,6 +24,17 @@ describe('the SDK in a browser bundle', () => {
     }
   });
 
+  it('holds the schemas of the answers the client checks, and none of the request bodies it only sends', () => {
+    // Their ids (schema metadata, for the OpenAPI document) are strings that minifiers keep.
+    const has = (code: string, id: string) => new RegExp(`["'\`]${id}["'\`]`).test(code);
+    for (const { bundler, sdk } of comparisons) {
+      for (const id of ['BrandDna', 'StudioBrandDna', 'ReceivedInvitationList']) expect(has(sdk.code, id), `${bundler}: ${id}`).toBe(true);
+      for (const id of ['BrandDnaCreate', 'BrandDnaPatch', 'BrandDnaImport', 'InvitationCreate', 'InvitationAnswer', 'MemberAdd', 'PresetCreate', 'Login']) {
+        expect(has(sdk.code, id), `${bundler}: ${id}`).toBe(false);
+      }
+    }
+  });
+
   it(`adds at most ${BUDGET_GZIP_BYTES / 1000} kB gzip to supabase-js, with either bundler`, () => {
     expect(comparisons.map((c) => c.bundler)).toEqual(['vite', 'esbuild']);
     for (const { bundler, baseline, sdk } of comparisons) {

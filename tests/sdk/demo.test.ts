@@ -14,6 +14,7 @@ describe('npm run demo', () => {
       env: { ...process.env, SUPABASE_URL: stack.url, SUPABASE_ANON_KEY: stack.publishableKey },
     });
     expect(stdout).toContain('creates the workspace');
+    expect(stdout).toMatch(/Bob\s+finds Ada's invitation to “Demo studio \w+” as editor, and accepts it/);
     expect(stdout).toMatch(/Bob\s+sees it live: UPDATE of .*axes\.warmth/);
     expect(stdout).toContain('precondition_failed (412)');
     expect(stdout).toMatch(/restores #1 as a new version → revision 4/);

@@ -1,11 +1,15 @@
 // Invitations through the SDK against the stack, with real sign-ups: the invitee hears about an
 // invitation live on their private topic, sees it, accepts it; someone without an account yet
 // signs up and joins with the link token; a withdrawn invitation is announced; nobody else hears
-// any of it, and nobody can listen on someone else's topic.
+// any of it, and nobody can listen on someone else's topic; what arrives there that is not a notice
+// is dropped and reported, never handed out.
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { InvitationNotice } from '../../sdk/src/index.ts';
+import postgres from 'postgres';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { InvitationNotice, StudioError } from '../../sdk/src/index.ts';
 import { testClient } from './helpers.ts';
+
+const stack = inject('stack');
 
 /** The notices `watch` delivers, and a way to wait for the next one that matches. */
 function inbox() {
@@ -102,6 +106,46 @@ describe('invitations through the SDK', () => {
     expect(await eveInbox.next((n) => n.type === 'invitation_revoked')).toEqual({ type: 'invitation_revoked', invitationId: invited.data!.id, workspaceId });
     expect((await eve.invitations.accept({ id: invited.data!.id })).error).toMatchObject({ code: 'invitation_revoked' });
     expect((await eve.invitations.decline({ id: invited.data!.id })).error).toMatchObject({ code: 'invitation_revoked' });
+  });
+
+  it('drops and reports what is not a notice, and still delivers real ones', async () => {
+    const errors: StudioError[] = [];
+    const eveInbox = inbox();
+    const watched = await eve.invitations.watch((notice) => eveInbox.push(notice), { onError: (e) => errors.push(e) });
+    cleanups.push(watched.data!);
+    const eveId = (await eve.auth.getSession()).data!.user.id;
+    const id = '00000000-0000-4000-8000-00000000000a';
+    const received = {
+      type: 'invitation_received', id, workspace_id: workspaceId, workspace_name: 'Team', email: email('eve'), role: 'viewer',
+      invited_by: null, inviter_name: null, created_at: '2026-01-01T10:00:00+00:00', expires_at: '2026-01-08T10:00:00+00:00',
+    };
+    const bad: unknown[] = [
+      { type: 'invitation_received' },
+      { ...received, id: 'not-a-uuid' },
+      { ...received, role: 'admin' },
+      { ...received, expires_at: 'next week' },
+      { ...received, workspace_name: undefined },
+      { ...received, inviter_name: 7 },
+      { type: 'invitation_revoked', id, workspace_id: 'the team' },
+      { type: 'invitation_accepted', id, workspace_id: workspaceId },
+      [1, 2, 3],
+      'invitation_received',
+    ];
+    // As only the database could: clients may not send on user:<id>.
+    const sql = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });
+    try {
+      for (const payload of [...bad, received]) await sql`select realtime.send(${sql.json(payload as never)}, 'invitation', ${`user:${eveId}`}, true)`;
+    } finally {
+      await sql.end();
+    }
+    const notice = await eveInbox.next((n) => n.type === 'invitation_received' && n.invitation.id === id);
+    expect(notice).toEqual({
+      type: 'invitation_received',
+      invitation: { id, workspaceId, workspaceName: 'Team', email: email('eve'), role: 'viewer', invitedBy: null, inviterName: null, createdAt: '2026-01-01T10:00:00.000Z', expiresAt: '2026-01-08T10:00:00.000Z' },
+    });
+    expect(eveInbox.notices.filter((n) => n.type === 'invitation_received' ? n.invitation.id === id : n.invitationId === id)).toHaveLength(1);
+    expect(errors).toHaveLength(bad.length);
+    expect(errors.every((e) => e.code === 'realtime_invalid_change' && /not an invitation notice/.test(e.message))).toBe(true);
   });
 
   it('nobody can listen on someone else\'s topic', async () => {
