@@ -70,7 +70,7 @@ async function post(url: string, headers: Record<string, string>, body: unknown,
 
 export async function bench(): Promise<void> {
   // Throughput, not the limiter's verdicts: one client address would use up [auth.rate_limit] at once.
-  const stack = await startStack({ ephemeral: true, functions: false, overrides: { dbUrl: undefined, auth: { rateLimits: null } } });
+  const stack = await startStack({ ephemeral: true, functions: false, overrides: { auth: { rateLimits: null } } });
   try {
     const auth = `${stack.url}/auth/v1`;
     const { anonKey, serviceRoleKey } = stack.config;
