@@ -20,6 +20,7 @@ import { loadConfig } from '../local/config.ts';
 import { functionEnvironment, readFunctionDefinitions, startFunction } from '../local/functions.ts';
 import { createKeyRing } from '../local/jwt.ts';
 import { startStack } from '../local/stack.ts';
+import { insertSignedInUser, sessionClaims } from '../tests/fixtures/users.ts';
 import { generatePresets } from './db.ts';
 
 const CONNECTIONS = 32;
@@ -119,25 +120,8 @@ function print(title: string, api: Result, baseline: Result | null): void {
 
 /** A signed-in user as Auth leaves one (user, session, refresh token) and the claims of their access token. */
 async function signedInUser(sql: postgres.Sql, issuer: string) {
-  const [user] = await sql<{ id: string; email: string; session_id: string }[]>`
-    with u as (
-      insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at, created_at, updated_at)
-      values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated', 'bench-' || gen_random_uuid() || '@example.com',
-              '{"provider":"email","providers":["email"]}', '{}', now(), now(), now())
-      returning id, email),
-    s as (insert into auth.sessions (id, user_id, created_at, updated_at, aal) select gen_random_uuid(), id, now(), now(), 'aal1' from u returning id, user_id),
-    t as (insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, session_id)
-          select '00000000-0000-0000-0000-000000000000', md5(random()::text), user_id::text, false, now(), now(), id from s)
-    select u.id, u.email, s.id as session_id from u, s`;
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    id: user!.id,
-    claims: {
-      iss: issuer, sub: user!.id, aud: 'authenticated', exp: now + 3600, iat: now, email: user!.email, phone: '',
-      app_metadata: { provider: 'email', providers: ['email'] }, user_metadata: {}, role: 'authenticated', aal: 'aal1',
-      amr: [{ method: 'password', timestamp: now }], session_id: user!.session_id, is_anonymous: false,
-    } as Record<string, unknown>,
-  };
+  const user = await insertSignedInUser(sql, { name: 'bench' });
+  return { id: user.id, claims: sessionClaims(user, issuer) };
 }
 
 export async function bench(): Promise<void> {
