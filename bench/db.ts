@@ -22,6 +22,7 @@ import { ROOT } from '../local/config.ts';
 import { bootstrapPlatform, freePort, pushMigrations, roleUrl, startEmbeddedPostgres, SUPERUSER } from '../local/db.ts';
 import { maintainMessagePartitionsAsRealtime } from '../local/realtime/store.ts';
 import { insertSignedInUser, sessionClaims } from '../tests/fixtures/users.ts';
+import { percentile } from './stats.ts';
 
 type Sql = postgres.Sql;
 
@@ -35,11 +36,6 @@ function open(url: string, options: postgres.Options<Record<string, postgres.Pos
 // ---------------------------------------------------------------------------------------------
 // Small helpers: numbers, tables, a seeded random generator
 // ---------------------------------------------------------------------------------------------
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
-}
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const ratio = (value: number) => `${value.toFixed(2)}x`;

@@ -20,6 +20,7 @@ import { freePort, serviceDbUrls } from '../local/db.ts';
 import { createRealtimeService, type RealtimeService } from '../local/realtime/index.ts';
 import { resolveSettings, type DeliveryMode } from '../local/realtime/settings.ts';
 import { insertSignedInUser, sessionClaims, type SignedInUser } from '../tests/fixtures/users.ts';
+import { percentile } from './stats.ts';
 
 const SUBSCRIBERS = 20;
 const MESSAGES = 100;
@@ -57,9 +58,7 @@ interface Summary {
 }
 
 function summarize(samples: number[]): Summary {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] ?? NaN, n: sorted.length };
+  return { p50: percentile(samples, 0.5), p95: percentile(samples, 0.95), max: percentile(samples, 1), n: samples.length };
 }
 
 function format(s: Summary): string {
