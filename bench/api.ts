@@ -20,7 +20,9 @@ import { loadConfig } from '../local/config.ts';
 import { functionEnvironment, readFunctionDefinitions, startFunction } from '../local/functions.ts';
 import { createKeyRing } from '../local/jwt.ts';
 import { startStack } from '../local/stack.ts';
+import { insertSignedInUser, sessionClaims } from '../tests/fixtures/users.ts';
 import { generatePresets } from './db.ts';
+import { percentile } from './stats.ts';
 
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -50,11 +52,6 @@ function pgbenchPath(): string | null {
     '/usr/local/bin/pgbench',
   ].filter((p): p is string => !!p);
   return candidates.find((p) => existsSync(p)) ?? null;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 function sqlString(value: string): string {
@@ -90,9 +87,8 @@ async function pgbench(bin: string, dbUrl: string, script: string): Promise<Resu
         if (Number.isFinite(micros) && line) latencies.push(micros / 1000);
       }
     }
-    latencies.sort((a, b) => a - b);
     const failed = /number of failed transactions: (\d+)/.exec(output)?.[1];
-    return { rps: tps, p50: percentile(latencies, 50), p99: percentile(latencies, 99), ...(failed && failed !== '0' ? { note: `${failed} failed` } : {}) };
+    return { rps: tps, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), ...(failed && failed !== '0' ? { note: `${failed} failed` } : {}) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -119,25 +115,8 @@ function print(title: string, api: Result, baseline: Result | null): void {
 
 /** A signed-in user as Auth leaves one (user, session, refresh token) and the claims of their access token. */
 async function signedInUser(sql: postgres.Sql, issuer: string) {
-  const [user] = await sql<{ id: string; email: string; session_id: string }[]>`
-    with u as (
-      insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at, created_at, updated_at)
-      values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated', 'bench-' || gen_random_uuid() || '@example.com',
-              '{"provider":"email","providers":["email"]}', '{}', now(), now(), now())
-      returning id, email),
-    s as (insert into auth.sessions (id, user_id, created_at, updated_at, aal) select gen_random_uuid(), id, now(), now(), 'aal1' from u returning id, user_id),
-    t as (insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, session_id)
-          select '00000000-0000-0000-0000-000000000000', md5(random()::text), user_id::text, false, now(), now(), id from s)
-    select u.id, u.email, s.id as session_id from u, s`;
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    id: user!.id,
-    claims: {
-      iss: issuer, sub: user!.id, aud: 'authenticated', exp: now + 3600, iat: now, email: user!.email, phone: '',
-      app_metadata: { provider: 'email', providers: ['email'] }, user_metadata: {}, role: 'authenticated', aal: 'aal1',
-      amr: [{ method: 'password', timestamp: now }], session_id: user!.session_id, is_anonymous: false,
-    } as Record<string, unknown>,
-  };
+  const user = await insertSignedInUser(sql, { name: 'bench' });
+  return { id: user.id, claims: sessionClaims(user, issuer) };
 }
 
 export async function bench(): Promise<void> {
@@ -208,7 +187,7 @@ export async function bench(): Promise<void> {
     for (let i = 0; i < 3; i++) {
       for (const [name, variantHeaders] of Object.entries(variants)) runs[name]!.push(await http(`${api}/brand-dna/${brand.id}`, { headers: variantHeaders, duration: Math.ceil(SECONDS / 2) }));
     }
-    const median = (results: Result[], key: 'rps' | 'p50' | 'p99') => results.map((r) => r[key]).sort((a, b) => a - b)[1]!;
+    const median = (results: Result[], key: 'rps' | 'p50' | 'p99') => percentile(results.map((r) => r[key]), 0.5);
     console.log('\nSession check (GET /api/v1/brand-dna/:id; the session is looked up in the set-up statement), medians of 3 runs');
     for (const [name, results] of Object.entries(runs)) {
       console.log(`  ${name.padEnd(16)} ${median(results, 'rps').toFixed(0).padStart(8)} req/s   p50 ${median(results, 'p50').toFixed(2).padStart(7)} ms   p99 ${median(results, 'p99').toFixed(2).padStart(7)} ms`);
@@ -244,7 +223,7 @@ async function userReads(api: string, token: string): Promise<{ latencies: numbe
     latencies.push(performance.now() - started);
     if (res.status !== 200) bad++;
   }
-  return { latencies: latencies.sort((a, b) => a - b), bad };
+  return { latencies, bad };
 }
 
 async function benchIsolation(stack: Awaited<ReturnType<typeof startStack>>, sql: postgres.Sql, keys: Awaited<ReturnType<typeof createKeyRing>>): Promise<void> {
@@ -262,10 +241,9 @@ async function benchIsolation(stack: Awaited<ReturnType<typeof startStack>>, sql
     const token = await keys.signAccessToken((await signedInUser(sql, `${stack.url}/auth/v1`)).claims);
     await userReads(api, token); // warm-up
     const alone = await userReads(api, token);
-    const p = (values: number[], q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))]!;
     console.log(`\nIsolation: a signed-in user's GET /workspaces (sequential, ${MEASURE_MS / 1000} s) while ${FLOOD_CLIENTS} clients flood anonymous preset searches`);
     console.log(`  queries: ${WORST_SEARCHES.map((q) => JSON.stringify(q.length > 20 ? `${q.slice(0, 12)}… (${q.length} chars)` : q)).join(', ')}`);
-    console.log(`  alone                  p50 ${p(alone.latencies, 0.5).toFixed(1).padStart(7)} ms   p95 ${p(alone.latencies, 0.95).toFixed(1).padStart(7)} ms   (${alone.latencies.length} requests)`);
+    console.log(`  alone                  p50 ${percentile(alone.latencies, 0.5).toFixed(1).padStart(7)} ms   p95 ${percentile(alone.latencies, 0.95).toFixed(1).padStart(7)} ms   (${alone.latencies.length} requests)`);
     for (const addresses of [1, FLOOD_CLIENTS]) {
       let stop = false;
       const statuses: Record<number, number> = {};
@@ -285,8 +263,8 @@ async function benchIsolation(stack: Awaited<ReturnType<typeof startStack>>, sql
       await Promise.all(flood);
       const label = addresses === 1 ? 'flood from 1 address' : `flood from ${addresses} addresses`;
       const flooded = Object.entries(statuses).map(([status, n]) => `${status}×${n}`).join(' ');
-      console.log(`  ${label.padEnd(22)} p50 ${p(during.latencies, 0.5).toFixed(1).padStart(7)} ms   p95 ${p(during.latencies, 0.95).toFixed(1).padStart(7)} ms   (${during.latencies.length} requests${during.bad ? `, ${during.bad} not 200` : ''}; searches: ${flooded})`);
-      const ratio = p(during.latencies, 0.95) / p(alone.latencies, 0.95);
+      console.log(`  ${label.padEnd(22)} p50 ${percentile(during.latencies, 0.5).toFixed(1).padStart(7)} ms   p95 ${percentile(during.latencies, 0.95).toFixed(1).padStart(7)} ms   (${during.latencies.length} requests${during.bad ? `, ${during.bad} not 200` : ''}; searches: ${flooded})`);
+      const ratio = percentile(during.latencies, 0.95) / percentile(alone.latencies, 0.95);
       console.log(`  ${''.padEnd(22)} p95 ratio ${ratio.toFixed(2)}x (goal ≤ 2x)${ratio <= 2 ? '' : '  ← above goal'}`);
     }
   } finally {

@@ -15,12 +15,14 @@
 //   3. RLS overhead: 10,000 brand DNA rows in 500 workspaces; a member of 20 of them lists and counts
 //      their brand DNA through RLS, against the service role running the same query filtered to the
 //      same workspaces.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import postgres from 'postgres';
 import { ROOT } from '../local/config.ts';
 import { bootstrapPlatform, freePort, pushMigrations, roleUrl, startEmbeddedPostgres, SUPERUSER } from '../local/db.ts';
 import { maintainMessagePartitionsAsRealtime } from '../local/realtime/store.ts';
+import { insertSignedInUser, sessionClaims } from '../tests/fixtures/users.ts';
+import { percentile } from './stats.ts';
 
 type Sql = postgres.Sql;
 
@@ -34,11 +36,6 @@ function open(url: string, options: postgres.Options<Record<string, postgres.Pos
 // ---------------------------------------------------------------------------------------------
 // Small helpers: numbers, tables, a seeded random generator
 // ---------------------------------------------------------------------------------------------
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
-}
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const ratio = (value: number) => `${value.toFixed(2)}x`;
@@ -85,23 +82,10 @@ interface User {
   claims: string;
 }
 
-function claimsFor(id: string, email: string): string {
-  const now = Math.floor(Date.now() / 1000);
-  return JSON.stringify({
-    iss: 'http://127.0.0.1:54321/auth/v1', sub: id, aud: 'authenticated', exp: now + 3600, iat: now, email, phone: '',
-    app_metadata: { provider: 'email', providers: ['email'] }, user_metadata: {}, role: 'authenticated', aal: 'aal1',
-    amr: [{ method: 'password', timestamp: now }], session_id: randomUUID(), is_anonymous: false,
-  });
-}
-
+/** A signed-in user (tests/fixtures/users.ts) and the claims of their access token, as JSON. */
 async function createUser(sql: Sql, label: string): Promise<User> {
-  const id = randomUUID();
-  const email = `${label}-${id.slice(0, 8)}@bench.local`;
-  await sql`insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-                                    raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-            values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${email}, '', now(),
-                    '{"provider": "email", "providers": ["email"]}', '{}', now(), now())`;
-  return { id, email, claims: claimsFor(id, email) };
+  const user = await insertSignedInUser(sql, { name: label });
+  return { id: user.id, email: user.email, claims: JSON.stringify(sessionClaims(user, 'http://127.0.0.1:54321/auth/v1')) };
 }
 
 /** Makes a connection act as this user (or the anon key, or the service role) for its whole session. */

@@ -10,16 +10,17 @@
 //   npx tsx bench/realtime.ts
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { startStack, type Stack } from '../local/stack.ts';
-import { createKeyRing, passwordSessionClaims, type KeyRing } from '../local/jwt.ts';
+import { createKeyRing, type KeyRing } from '../local/jwt.ts';
 import { createGateway } from '../local/gateway.ts';
 import { freePort, serviceDbUrls } from '../local/db.ts';
 import { createRealtimeService, type RealtimeService } from '../local/realtime/index.ts';
 import { resolveSettings, type DeliveryMode } from '../local/realtime/settings.ts';
+import { insertSignedInUser, sessionClaims, type SignedInUser } from '../tests/fixtures/users.ts';
+import { percentile } from './stats.ts';
 
 const SUBSCRIBERS = 20;
 const MESSAGES = 100;
@@ -57,9 +58,7 @@ interface Summary {
 }
 
 function summarize(samples: number[]): Summary {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] ?? NaN, n: sorted.length };
+  return { p50: percentile(samples, 0.5), p95: percentile(samples, 0.95), max: percentile(samples, 1), n: samples.length };
 }
 
 function format(s: Summary): string {
@@ -67,20 +66,14 @@ function format(s: Summary): string {
 }
 
 /** 20 users, all members of one workspace with one brand DNA per delivery path. */
-async function prepareDatabase(dbUrl: string, paths: number): Promise<{ userIds: string[]; topics: string[] }> {
+async function prepareDatabase(dbUrl: string, paths: number): Promise<{ users: SignedInUser[]; topics: string[] }> {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   try {
-    const userIds = Array.from({ length: SUBSCRIBERS }, () => randomUUID());
-    for (const id of userIds) {
-      await sql`
-        insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-        values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${`bench-${id}@example.test`},
-                '{"provider":"email","providers":["email"]}', '{}', now(), now())`;
-      // A signed-in session for the user's token (private channels need a live one); same id as the user.
-      await sql`insert into auth.sessions (id, user_id, created_at, updated_at, aal) values (${id}, ${id}, now(), now(), 'aal1')`;
-    }
+    // Signed in: private channels need a live session behind the token.
+    const users: SignedInUser[] = [];
+    for (let i = 0; i < SUBSCRIBERS; i++) users.push(await insertSignedInUser(sql, { name: 'bench' }));
     const [workspace] = await sql<{ id: string }[]>`insert into public.workspaces (name) values ('Realtime bench') returning id`;
-    for (const [i, id] of userIds.entries()) {
+    for (const [i, { id }] of users.entries()) {
       await sql`insert into public.workspace_members (workspace_id, user_id, role) values (${workspace!.id}, ${id}, ${i === 0 ? 'owner' : 'editor'})`;
     }
     const topics: string[] = [];
@@ -90,15 +83,10 @@ async function prepareDatabase(dbUrl: string, paths: number): Promise<{ userIds:
         values (${workspace!.id}, ${`bench-${i}`}, ${`Bench path ${i}`}, 0.5, 0.5, 0.5, 0.5, 0.5) returning id`;
       topics.push(`brand_dna:${brand!.id}`);
     }
-    return { userIds, topics };
+    return { users, topics };
   } finally {
     await sql.end();
   }
-}
-
-function userToken(keys: KeyRing, userId: string, issuer: string): Promise<string> {
-  const claims = passwordSessionClaims({ id: userId, email: `bench-${userId}@example.test` }, { issuer, overrides: { session_id: userId } });
-  return keys.signAccessToken(claims);
 }
 
 interface Subscribers {
@@ -271,8 +259,8 @@ export async function bench(): Promise<void> {
   const subscriberSets: Subscribers[] = [];
   try {
     const keys = await createKeyRing(stack.config);
-    const { userIds, topics } = await prepareDatabase(stack.dbUrl, 2);
-    const tokens = await Promise.all(userIds.map((id) => userToken(keys, id, `${stack.url}/auth/v1`)));
+    const { users, topics } = await prepareDatabase(stack.dbUrl, 2);
+    const tokens = await Promise.all(users.map((user) => keys.signAccessToken(sessionClaims(user, `${stack.url}/auth/v1`))));
     side = await startSideRealtime(stack, keys, otherMode);
 
     const paths = [

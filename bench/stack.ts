@@ -5,6 +5,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ROOT } from '../local/config.ts';
 import { freePort, removeDir, startEmbeddedPostgres } from '../local/db.ts';
+import { median } from './stats.ts';
 
 interface StartRun {
   readyMs: number;
@@ -51,7 +52,6 @@ export async function bench(): Promise<void> {
     postgres.push(await timePostgresAlone());
     starts.push(await timeNpmStart());
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const ready = median(starts.map((s) => s.readyMs));
   const pg = median(postgres);
   console.log(`\n## npm start to ready (fresh data folder, median of ${runs})`);

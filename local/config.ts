@@ -1,5 +1,6 @@
-// Configuration of the local stack: the defaults of `supabase start` (reference D), read over by
-// supabase/config.toml (ports, auth settings) and then by explicit overrides (tests, env).
+// Configuration of the local stack: the defaults of `supabase start`, read over by
+// supabase/config.toml (ports, auth settings), then by the environment `npm start` runs in, then by
+// explicit overrides (tests, benchmarks).
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,7 @@ import { parse } from 'smol-toml';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The CLI's public, hard-coded development keys (reference D.2). Never use them in production. */
+/** The CLI's public, hard-coded development keys. Never use them in production. */
 export const DEFAULT_KEYS = {
   jwtSecret: 'super-secret-jwt-token-with-at-least-32-characters-long',
   anonKey:
@@ -129,19 +130,28 @@ function envNumber(value: string | undefined): number | undefined {
   return value && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
+/** Environment variables, as in `process.env`. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface ConfigSources {
+  /** supabase/config.toml, parsed; read from the project when absent. */
+  toml?: Toml;
+  /** Only `npm start` passes `process.env`: a test's or a benchmark's stack must not depend on the shell it runs in. */
+  env?: Environment;
+}
+
 /**
  * Defaults, then supabase/config.toml (`[api] port`, `[db] port`, `[auth] jwt_secret`, auth
- * settings), then the environment (STACK_API_PORT, STACK_DB_PORT, STACK_DATA_DIR,
+ * settings), then the environment given (STACK_API_PORT, STACK_DB_PORT, STACK_DATA_DIR,
  * STACK_JWT_SECRET, SUPABASE_DB_URL, CORS_ALLOWED_ORIGINS), then `overrides`.
  */
-export function loadConfig(overrides: ConfigOverrides = {}, toml: Toml = readSupabaseToml()): LocalConfig {
+export function loadConfig(overrides: ConfigOverrides = {}, { toml = readSupabaseToml(), env = {} }: ConfigSources = {}): LocalConfig {
   const api = table(toml, 'api');
   const db = table(toml, 'db');
   const auth = table(toml, 'auth');
   const email = table(toml, 'auth', 'email');
   const rateLimit = table(toml, 'auth', 'rate_limit');
   const smtp = table(toml, 'auth', 'email', 'smtp');
-  const env = process.env;
   const tomlSecret = typeof auth.jwt_secret === 'string' && !auth.jwt_secret.startsWith('env(') ? auth.jwt_secret : undefined;
   const jwtSecret = env.STACK_JWT_SECRET || tomlSecret;
   // A secret of your own needs anon/service_role keys signed with it.

@@ -4,7 +4,7 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { apiUrl, loadConfig, ROOT, type ConfigOverrides, type LocalConfig } from './config.ts';
+import { apiUrl, loadConfig, ROOT, type ConfigOverrides, type Environment, type LocalConfig } from './config.ts';
 import {
   assertPortFree,
   bootstrapPlatform,
@@ -24,6 +24,8 @@ import { createRealtimeService, type RealtimeService } from './realtime/index.ts
 
 export interface StackOptions {
   overrides?: ConfigOverrides;
+  /** Environment to read settings from (STACK_API_PORT …): `npm start` passes its own; tests none. */
+  env?: Environment;
   /** Free ports and a throw-away data folder, removed on stop. */
   ephemeral?: boolean;
   /** Skip the Edge Functions (database-only suites). */
@@ -54,7 +56,7 @@ async function ephemeralOverrides(overrides: ConfigOverrides): Promise<ConfigOve
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const overrides = options.ephemeral ? await ephemeralOverrides(options.overrides ?? {}) : (options.overrides ?? {});
-  const config = loadConfig(overrides);
+  const config = loadConfig(overrides, { env: options.env });
   const log = options.log;
   const stoppers: (() => Promise<void>)[] = [];
   const stopAll = async () => {

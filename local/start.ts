@@ -1,12 +1,31 @@
 // `npm start`: the Docker-less stand-in for `supabase start`. `npm run reset` (--reset) starts over
 // from an empty database. Ctrl-C stops everything.
+import { parseArgs } from 'node:util';
 import { loadConfig } from './config.ts';
 import { removeDir, StackError } from './db.ts';
 import { startStack, type Stack } from './stack.ts';
 
-const reset = process.argv.includes('--reset');
-const verbose = process.argv.includes('--verbose');
-const config = loadConfig();
+const USAGE = `Usage: npm start [-- --reset] [--verbose]
+  --reset    start over from an empty database (npm run reset)
+  --verbose  print the log lines of Postgres, Auth, Realtime and the functions`;
+
+function parseFlags(): { reset: boolean; verbose: boolean } {
+  try {
+    const { values } = parseArgs({ strict: true, options: { reset: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean' } } });
+    if (values.help) {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    return { reset: values.reset ?? false, verbose: values.verbose ?? false };
+  } catch (err) {
+    // A typo must not start a stack that quietly ignores it. parseArgs says what it refused.
+    console.error(`npm start: ${err instanceof Error ? err.message.split('. ')[0] : String(err)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const { reset, verbose } = parseFlags();
+const config = loadConfig({}, { env: process.env });
 
 function printReady(stack: Stack): void {
   const { config: c } = stack;
@@ -35,6 +54,7 @@ async function main(): Promise<void> {
     await removeDir(config.dataDir);
   }
   const stack = await startStack({
+    env: process.env,
     onStep: (step, ms, detail) => console.log(`  ✓ ${step.padEnd(20)} ${ms.toFixed(0).padStart(6)} ms${detail ? `  (${detail})` : ''}`),
     log: verbose ? (source, line) => console.log(`[${source}] ${line.trimEnd()}`) : undefined,
   });

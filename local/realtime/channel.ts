@@ -5,14 +5,23 @@ import { randomUUID } from 'node:crypto';
 import type { AuthContext, Extension } from './authorization.ts';
 import { PolicyError, SESSION_ENDED } from './authorization.ts';
 import type { Claims } from '../jwt.ts';
-import { isObject } from './context.ts';
-import { encodeMessage, OutboundBroadcast, type InboundMessage, type Ref, type UserBroadcast } from './frames.ts';
+import { isObject, type ServiceContext } from './context.ts';
+import { encodeMessage, OutboundBroadcast, type InboundMessage, type Ref, type UserBroadcast, type Vsn } from './frames.ts';
 import { topicKey, type Member } from './hub.ts';
-import type { Connection } from './socket.ts';
 import type { StoredBroadcast } from './store.ts';
 import { TokenError, verifyToken, type VerifiedToken } from './tokens.ts';
 
 const PREFIX = 'realtime:';
+
+/** What a channel uses of the socket it was joined on (socket.ts's Connection, which imports this file). */
+export interface ChannelSocket {
+  readonly ctx: ServiceContext;
+  readonly vsn: Vsn;
+  readonly apikey: VerifiedToken;
+  readonly headers: Record<string, string>;
+  readonly channels: Map<string, Channel>;
+  send(frame: string | Buffer): void;
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -67,7 +76,7 @@ export class Channel implements Member {
   private key = '';
 
   constructor(
-    private readonly conn: Connection,
+    private readonly conn: ChannelSocket,
     readonly topic: string,
     readonly joinRef: Ref,
   ) {

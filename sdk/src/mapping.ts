@@ -2,75 +2,42 @@
 // an `axes` object) and back. The API maps its query results with it; the SDK maps Realtime
 // payloads (`to_jsonb` of a row: timestamps as strings) with it.
 import { AXES, type Axes } from './axes.ts';
-import type { AuthUser, BrandDna, BrandDnaVersion, Member, Preset, PresetSearchResult, Session, Workspace, WorkspaceRole } from './schemas.ts';
+import type { Enums, Tables, TablesUpdate } from './database.types.ts';
+import type { AuthUser, BrandDna, BrandDnaVersion, Member, Preset, PresetSearchResult, Session, Workspace } from './schemas.ts';
 
+// Row types are the generated ones (sdk/src/database.types.ts, `npm run gen:types`), so a column
+// added by a migration reaches them without being written down twice.
+
+/** postgres.js reads timestamps as Dates; Realtime's JSON (`to_jsonb` of a row) has strings. */
 type Timestamp = Date | string;
+/** A generated row type as read by either: its timestamp columns may be Dates. */
+type AsRead<Row, TimestampColumn extends keyof Row> = Omit<Row, TimestampColumn> & { [K in TimestampColumn]: Timestamp };
 type AxisColumns = Record<(typeof AXES)[number], number>;
 
-export interface BrandDnaRow extends AxisColumns {
-  id: string;
-  workspace_id: string;
-  slug: string;
-  name: string;
-  description: string | null;
-  version: string;
-  revision: number;
-  preset_id: string | null;
-  created_by: string | null;
-  updated_by: string | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-}
+export type BrandDnaRow = AsRead<Tables<'brand_dna'>, 'created_at' | 'updated_at'>;
 
-export interface BrandDnaVersionRow extends AxisColumns {
-  brand_dna_id: string;
-  version_number: number;
-  workspace_id: string;
-  slug: string;
-  name: string;
-  description: string | null;
-  version: string;
-  restored_from: number | null;
-  created_by: string | null;
-  created_at: Timestamp;
-}
+export type BrandDnaVersionRow = AsRead<Tables<'brand_dna_versions'>, 'created_at'>;
 
-export interface WorkspaceRow {
-  id: string;
-  name: string;
-  created_by: string | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
+export type WorkspaceRow = AsRead<Tables<'workspaces'>, 'created_at' | 'updated_at'> & {
   /** The caller's role, when the query joined it. */
-  role?: WorkspaceRole | null;
-}
+  role?: Enums<'workspace_role'> | null;
+};
 
-export interface MemberRow {
-  workspace_id: string;
-  user_id: string;
-  role: WorkspaceRole;
-  added_by: string | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
+export type MemberRow = AsRead<Tables<'workspace_members'>, 'created_at' | 'updated_at'> & {
   /** From profiles, when the query joined them. */
-  email?: string | null;
-  display_name?: string | null;
-}
+  email?: Tables<'profiles'>['email'];
+  display_name?: Tables<'profiles'>['display_name'] | null;
+};
 
-export interface PresetRow extends AxisColumns {
-  id: string;
-  name: string;
-  description: string;
-  category: string;
-  tags: string[];
-  thumbnail_url: string | null;
+/** The columns the API selects (not the generated search columns); `score` from search_presets. */
+export type PresetRow = AsRead<
+  Omit<Tables<'presets'>, 'axes' | 'search_vector' | 'is_builtin' | 'created_by' | 'metadata'>,
+  'created_at' | 'updated_at'
+> & {
+  /** Always an object (a check constraint says so), where the generated type allows any JSON. */
   metadata: Record<string, unknown>;
-  owner_id: string | null;
-  workspace_id: string | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
   score?: number | null;
-}
+};
 
 /** ISO 8601 in UTC with milliseconds, from a Date or a Postgres/JSON timestamp string. */
 export function toIsoTimestamp(value: Timestamp): string {
@@ -127,8 +94,9 @@ export interface BrandDnaWrite {
   presetId?: string | null;
 }
 
-export type BrandDnaColumns = Partial<
-  Pick<BrandDnaRow, 'workspace_id' | 'slug' | 'name' | 'description' | 'version' | 'preset_id'> & AxisColumns
+export type BrandDnaColumns = Pick<
+  TablesUpdate<'brand_dna'>,
+  'workspace_id' | 'slug' | 'name' | 'description' | 'version' | 'preset_id' | keyof AxisColumns
 >;
 
 export function brandDnaToColumns(write: BrandDnaWrite): BrandDnaColumns {
@@ -217,10 +185,10 @@ export interface PresetWrite {
   workspaceId?: string | null;
 }
 
-export type PresetColumns = Partial<
-  Pick<PresetRow, 'name' | 'description' | 'category' | 'tags' | 'thumbnail_url' | 'metadata' | 'owner_id' | 'workspace_id'> &
-    AxisColumns
->;
+export type PresetColumns = Pick<
+  TablesUpdate<'presets'>,
+  'name' | 'description' | 'category' | 'tags' | 'thumbnail_url' | 'owner_id' | 'workspace_id' | keyof AxisColumns
+> & { metadata?: PresetRow['metadata'] };
 
 export function presetToColumns(write: PresetWrite): PresetColumns {
   const columns: PresetColumns = {};
@@ -242,7 +210,7 @@ export interface AuthUserJson {
   created_at?: string | null;
 }
 
-/** A Supabase Auth session response (A.2). */
+/** A Supabase Auth session response. */
 export interface AuthSessionJson {
   access_token: string;
   token_type?: string;

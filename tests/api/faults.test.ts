@@ -10,7 +10,8 @@ import { loadConfig, ROOT } from '../../local/config.ts';
 import { bootstrapPlatform, freePort, pushMigrations, startEmbeddedPostgres, type RunningDatabase } from '../../local/db.ts';
 import { functionEnvironment, readFunctionDefinitions, startFunction, type FunctionProcess } from '../../local/functions.ts';
 import { createPool } from '../../functions/_shared/db.ts';
-import { AXES_EXAMPLE, call, closeDb, createTeam, createBrandDna, db, es256Token, expectProblem, insertSignedInUser, stack, userClaims, type ApiResponse, type Team } from './helpers.ts';
+import { AXES_EXAMPLE, call, closeDb, createTeam, createBrandDna, db, es256Token, expectProblem, stack, userClaims, type ApiResponse, type Team } from './helpers.ts';
+import { insertSignedInUser } from '../fixtures/users.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // The faults under test, not the limits: rates and concurrency out of reach.

@@ -7,7 +7,8 @@ import postgres from 'postgres';
 import { expect, inject } from 'vitest';
 import * as z from 'zod';
 import { loadConfig } from '../../local/config.ts';
-import { createKeyRing, passwordSessionClaims, type KeyRing } from '../../local/jwt.ts';
+import { createKeyRing, type KeyRing } from '../../local/jwt.ts';
+import { insertSignedInUser, sessionClaims, type SignedInUser, type UserOptions } from '../fixtures/users.ts';
 
 export const stack = inject('stack');
 
@@ -35,20 +36,14 @@ function keys(): Promise<KeyRing> {
 // Users and tokens
 // ---------------------------------------------------------------------------------------------
 
-export interface TestUser {
-  id: string;
-  email: string;
-  admin: boolean;
-  /** Their session in auth.sessions (the API refuses tokens of sessions that ended). */
-  sessionId: string;
-  /** ES256 access token with the full claim set of Supabase Auth, for that session. */
+/** A signed-in user of the test stack and their access token. */
+export interface TestUser extends SignedInUser {
+  /** ES256 access token with the full claim set of Supabase Auth, for their session. */
   token: string;
 }
 
-export function userClaims(user: { id: string; email: string; admin?: boolean; sessionId?: string }, overrides: Record<string, unknown> = {}) {
-  const appMetadata = user.admin ? { role: 'admin' } : {};
-  const session = user.sessionId ? { session_id: user.sessionId } : {};
-  return passwordSessionClaims({ ...user, appMetadata }, { issuer: `${stack.url}/auth/v1`, overrides: { ...session, ...overrides } });
+export function userClaims(user: SignedInUser, overrides: Record<string, unknown> = {}) {
+  return sessionClaims(user, `${stack.url}/auth/v1`, overrides);
 }
 
 export async function es256Token(claims: Record<string, unknown>): Promise<string> {
@@ -59,31 +54,7 @@ export async function hs256Token(claims: Record<string, unknown>, secret = stack
   return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
 }
 
-/**
- * Inserts an auth user (the profile follows by trigger) with a session and its refresh token, as a
- * sign-in through Auth leaves them, into the database of `sql`. Their e-mail address is confirmed
- * unless `confirmed: false`.
- */
-export async function insertSignedInUser(sql: postgres.Sql, options: { admin?: boolean; name?: string; confirmed?: boolean } = {}) {
-  const id = randomUUID();
-  const sessionId = randomUUID();
-  const email = `${options.name ?? 'user'}-${id.slice(0, 8)}@example.com`;
-  await sql.begin(async (tx) => {
-    await tx`
-      insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at, created_at, updated_at)
-      values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${email},
-              ${tx.json({ provider: 'email', providers: ['email'], ...(options.admin ? { role: 'admin' } : {}) })},
-              ${tx.json({})}, ${options.confirmed === false ? null : new Date()}, now(), now())`;
-    await tx`insert into auth.sessions (id, user_id, created_at, updated_at, aal) values (${sessionId}, ${id}, now(), now(), 'aal1')`;
-    await tx`
-      insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, session_id)
-      values ('00000000-0000-0000-0000-000000000000', ${randomUUID().replace(/-/g, '').slice(0, 12)}, ${id}, false, now(), now(), ${sessionId})`;
-  });
-  return { id, email, admin: !!options.admin, sessionId };
-}
-
-/** A signed-in user of the test stack and their access token. */
-export async function createUser(options: { admin?: boolean; name?: string; confirmed?: boolean } = {}): Promise<TestUser> {
+export async function createUser(options: UserOptions = {}): Promise<TestUser> {
   const user = await insertSignedInUser(db(), options);
   return { ...user, token: await es256Token(userClaims(user)) };
 }

@@ -194,7 +194,7 @@ export function database(target: Target = stack) {
  * on configuration. Suites skip these tests against an external stack.
  */
 export async function variantStack(auth: Partial<AuthSettings>): Promise<{ target: Target; stop(): Promise<void> }> {
-  const started = await startStack({ ephemeral: true, functions: false, overrides: { dbUrl: undefined, auth } });
+  const started = await startStack({ ephemeral: true, functions: false, overrides: { auth } });
   const { config } = started;
   return {
     target: {

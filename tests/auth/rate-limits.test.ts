@@ -37,9 +37,9 @@ function expectRateLimited(error: unknown, code = 'over_request_rate_limit') {
 describe('reading [auth.rate_limit]', () => {
   it('takes token_refresh, sign_in_sign_ups and email_sent; e-mail only counts with custom SMTP, as the CLI does', () => {
     const toml = { auth: { rate_limit: { token_refresh: 7, sign_in_sign_ups: 3, email_sent: 5 } } };
-    expect(loadConfig({}, toml).auth.rateLimits).toEqual({ tokenRefresh: 7, signInSignUps: 3, emailSent: 360000, burst: 30 });
+    expect(loadConfig({}, { toml }).auth.rateLimits).toEqual({ tokenRefresh: 7, signInSignUps: 3, emailSent: 360000, burst: 30 });
     const smtp = { auth: { ...toml.auth, email: { smtp: { enabled: true } } } };
-    expect(loadConfig({}, smtp).auth.rateLimits?.emailSent).toBe(5);
+    expect(loadConfig({}, { toml: smtp }).auth.rateLimits?.emailSent).toBe(5);
     // The project's own config.toml.
     expect(loadConfig().auth.rateLimits).toMatchObject({ tokenRefresh: 150, signInSignUps: 30 });
   });

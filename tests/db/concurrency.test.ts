@@ -2,10 +2,10 @@
 // owner the way the API does (one transaction per request that first sets the role and the JWT
 // claims). The row lock must serialise the version trigger: versions 1..401 exist exactly once,
 // revision ends at 401 and the semver PATCH advanced once per update.
-import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { passwordSessionClaims } from '../../local/jwt.ts';
+import type { Claims } from '../../local/jwt.ts';
+import { insertSignedInUser, sessionClaims } from '../fixtures/users.ts';
 
 const stack = inject('stack');
 
@@ -33,18 +33,16 @@ async function asUser<T>(sql: Sql, userId: string, claims: Record<string, unknow
 
 describe('concurrent updates of one brand DNA', () => {
   const admin = open();
-  const userId = randomUUID();
-  const email = `concurrency-${userId}@test.local`;
-  const claims = passwordSessionClaims({ id: userId, email }, { issuer: `${stack.url}/auth/v1` });
+  let userId = '';
+  let claims: Claims = {};
   let workspaceId = '';
   let brandDnaId = '';
   const writers: Sql[] = [];
 
   beforeAll(async () => {
-    await admin`insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-                                        raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-                values ('00000000-0000-0000-0000-000000000000', ${userId}, 'authenticated', 'authenticated', ${email}, '',
-                        now(), '{"provider": "email", "providers": ["email"]}', '{}', now(), now())`;
+    const user = await insertSignedInUser(admin, { name: 'concurrency' });
+    userId = user.id;
+    claims = sessionClaims(user, `${stack.url}/auth/v1`);
     await asUser(admin, userId, claims, async (tx) => {
       const [workspace] = await tx<{ id: string }[]>`select id from public.create_workspace('Concurrency')`;
       workspaceId = workspace!.id;
@@ -63,7 +61,7 @@ describe('concurrent updates of one brand DNA', () => {
     await Promise.all(writers.map((sql) => sql.end()));
     // Deleting the workspace takes its brand DNA and their history along.
     if (workspaceId) await admin`delete from public.workspaces where id = ${workspaceId}`;
-    await admin`delete from auth.users where id = ${userId}`;
+    if (userId) await admin`delete from auth.users where id = ${userId}`;
     await admin.end();
   });
 

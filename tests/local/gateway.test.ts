@@ -13,7 +13,7 @@ import { createGateway } from '../../local/gateway.ts';
 import { createKeyRing } from '../../local/jwt.ts';
 
 const stack = inject('stack');
-const config = loadConfig({ dbUrl: undefined });
+const config = loadConfig();
 
 interface RawResponse {
   status: number;

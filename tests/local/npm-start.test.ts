@@ -20,8 +20,8 @@ interface Started {
   stop(): Promise<number | null>;
 }
 
-function npmStart(env: Record<string, string>): Started {
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/start.ts'], {
+function npmStart(env: Record<string, string>, args: string[] = []): Started {
+  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/start.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, SUPABASE_DB_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -111,6 +111,19 @@ describe.skipIf(external)('npm start', () => {
       expect(started.child.exitCode).toBe(1);
     } finally {
       blocker.close();
+    }
+  });
+
+  it('refuses a flag it does not know (a typo) before it starts anything', async () => {
+    const started = npmStart({ STACK_API_PORT: String(await freePort()), STACK_DB_PORT: String(await freePort()), STACK_DATA_DIR: dataDir }, ['--rest']);
+    running.push(started);
+    try {
+      await expect(started.ready).rejects.toThrow("Unknown option '--rest'");
+      expect(started.child.exitCode).toBe(2);
+      expect(started.output()).toContain('Usage: npm start');
+      expect(started.output()).not.toContain('postgres');
+    } finally {
+      await started.stop();
     }
   });
 });

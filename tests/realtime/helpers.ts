@@ -1,8 +1,8 @@
-// Shared set-up of the Realtime suites: the stack from the global set-up, users and their session
-// inserted straight into auth.users and auth.sessions with tokens minted by the stack's own key ring
-// (Auth is not needed), test RLS
-// policies on realtime.messages for the `test-room:` prefix only, supabase-js clients, a raw
-// WebSocket client for exact frames, and a second stand-in with short error delays.
+// Shared set-up of the Realtime suites: the stack from the global set-up, signed-in users inserted
+// straight into the database (tests/fixtures/users.ts) with tokens minted by the stack's own key
+// ring (Auth is not needed), test RLS policies on realtime.messages for the `test-room:` prefix only,
+// supabase-js clients, a raw WebSocket client for exact frames, and a second stand-in with short
+// error delays.
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { inject, vi } from 'vitest';
@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
 import { loadConfig } from '../../local/config.ts';
 import { createKeyRing, passwordSessionClaims, type Claims, type KeyRing } from '../../local/jwt.ts';
+import { insertSignedInUser, type SignedInUser } from '../fixtures/users.ts';
 import type { RealtimeSettings } from '../../local/realtime/settings.ts';
 
 export const stack = inject('stack');
@@ -78,23 +79,14 @@ function keys(): Promise<KeyRing> {
   return keyRing;
 }
 
-/** The Auth session each test user signed in with (what its tokens' `session_id` names). */
-const sessions = new Map<string, string>();
+/** The test users by id, with the Auth session their tokens name. */
+const users = new Map<string, SignedInUser>();
 
-/** A user with one open Auth session, as after a password sign-in. */
+/** A user with one open Auth session, as after a password sign-in; their id. */
 export async function createUser(): Promise<string> {
-  const id = randomUUID();
-  const sessionId = randomUUID();
-  await admin().begin(async (tx) => {
-    await tx`
-      insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data,
-                              email_confirmed_at, created_at, updated_at)
-      values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated',
-              ${`rt-${id}@example.test`}, '{"provider":"email","providers":["email"]}', '{}', now(), now(), now())`;
-    await tx`insert into auth.sessions (id, user_id, created_at, updated_at, aal) values (${sessionId}, ${id}, now(), now(), 'aal1')`;
-  });
-  sessions.set(id, sessionId);
-  return id;
+  const user = await insertSignedInUser(admin(), { name: 'rt' });
+  users.set(user.id, user);
+  return user.id;
 }
 
 /** Deletes the user's sessions, as Auth does at a global sign-out. */
@@ -110,11 +102,13 @@ export interface TokenOptions {
   override?: Partial<Claims>;
 }
 
-/** A user access token with Auth's claim set (reference A.6), signed like Auth signs them. */
+/** A user access token with Auth's claim set, signed like Auth signs them. */
 export async function userToken(userId: string, options: TokenOptions = {}): Promise<string> {
+  const user = users.get(userId);
+  if (!user) throw new Error(`${userId} is not a user of createUser()`);
   const claims = passwordSessionClaims(
-    { id: userId, email: `rt-${userId}@example.test`, appMetadata: options.appMetadata },
-    { issuer: `${stack.url}/auth/v1`, expiresIn: options.expiresIn, overrides: { session_id: sessions.get(userId), ...options.override } },
+    { id: userId, email: user.email, appMetadata: options.appMetadata },
+    { issuer: `${stack.url}/auth/v1`, expiresIn: options.expiresIn, overrides: { session_id: user.sessionId, ...options.override } },
   );
   return (await keys()).signAccessToken(claims);
 }

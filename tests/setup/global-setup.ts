@@ -47,7 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Every suite's client comes from 127.0.0.1, so Auth's per-address limits would add up across the
   // whole run: they are off here, as under `supabase start`; tests/auth/rate-limits.test.ts turns
   // them on for a service of its own.
-  const stack = await startStack({ ephemeral: true, overrides: { dbUrl: undefined, auth: { rateLimits: null } } });
+  const stack = await startStack({ ephemeral: true, overrides: { auth: { rateLimits: null } } });
   const { config } = stack;
   project.provide('stack', {
     url: stack.url,

@@ -1,11 +1,15 @@
-// The SDK's public types, checked by the compiler (vitest's expectTypeOf runs under tsc in
-// `npm run typecheck`, and these tests also run).
+// The SDK's public types, checked by the compiler: vitest type-checks `*.test-d.ts` files (see
+// vitest.config.ts) and reports each failed expectTypeOf as a failed test.
 import WebSocket from 'ws';
 import { describe, expectTypeOf, it } from 'vitest';
+import type { Tables } from '../../sdk/src/database.types.ts';
 import {
+  brandDnaFromRow,
   createStudioClient,
   type Axes,
   type BrandDna,
+  type BrandDnaRow,
+  type BrandDnaVersionRow,
   type BrandDnaChange,
   type BrandDnaListOptions,
   type BrandDnaComparison,
@@ -13,6 +17,7 @@ import {
   type InvitationAnswer,
   type InvitationCreated,
   type InvitationNotice,
+  type MemberRow,
   type PageIterator,
   type Preset,
   type StudioBrandDna,
@@ -83,5 +88,14 @@ describe('SDK types', () => {
     expectTypeOf<Database['public']['Tables']['brand_dna']['Row']['energy']>().toEqualTypeOf<number>();
     expectTypeOf<Database['public']['Enums']['workspace_role']>().toEqualTypeOf<'viewer' | 'editor' | 'owner'>();
     expectTypeOf(client.supabase.from).toBeFunction();
+  });
+
+  it('maps rows of the generated types, whose timestamps postgres.js reads as Dates', () => {
+    expectTypeOf<keyof BrandDnaRow>().toEqualTypeOf<keyof Tables<'brand_dna'>>();
+    expectTypeOf<Tables<'brand_dna'>>().toExtend<BrandDnaRow>();
+    expectTypeOf<BrandDnaRow['updated_at']>().toEqualTypeOf<Date | string>();
+    expectTypeOf<BrandDnaVersionRow['restored_from']>().toEqualTypeOf<Tables<'brand_dna_versions'>['restored_from']>();
+    expectTypeOf<Tables<'workspace_members'>>().toExtend<MemberRow>();
+    expectTypeOf(brandDnaFromRow).parameter(0).toEqualTypeOf<BrandDnaRow>();
   });
 });
