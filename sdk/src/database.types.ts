@@ -392,6 +392,7 @@ export type Database = {
           created_by: string | null
           id: string
           name: string
+          realtime_epoch: string
           updated_at: string
         }
         Insert: {
@@ -399,6 +400,7 @@ export type Database = {
           created_by?: string | null
           id?: string
           name: string
+          realtime_epoch?: string
           updated_at?: string
         }
         Update: {
@@ -406,6 +408,7 @@ export type Database = {
           created_by?: string | null
           id?: string
           name?: string
+          realtime_epoch?: string
           updated_at?: string
         }
         Relationships: []
@@ -460,6 +463,7 @@ export type Database = {
           created_by: string | null
           id: string
           name: string
+          realtime_epoch: string
           updated_at: string
         }[]
         SetofOptions: {
@@ -510,6 +514,15 @@ export type Database = {
         Returns: {
           category: string
           preset_count: number
+        }[]
+      }
+      realtime_topics: {
+        Args: { family: string; target: string }
+        Returns: {
+          presence_topic: string
+          replay_since: string
+          topic: string
+          workspace_id: string
         }[]
       }
       restore_brand_dna_version: {
