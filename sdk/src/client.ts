@@ -20,11 +20,13 @@ import {
   Subscriptions,
   watchChanges,
   type BrandDnaChange,
+  type FeedLocation,
   type Presence,
   type PresenceMember,
   type Unsubscribe,
   type WatchOptions,
 } from './realtime.ts';
+import { RealtimeTopicsSchema } from './realtime-topics.ts';
 import * as invitationWire from './invitations.ts';
 import { capitalised } from './schemas.ts';
 import * as wire from './schemas.ts';
@@ -176,6 +178,19 @@ export function createStudioClient(options: StudioClientOptions) {
     return (await supabase.auth.getSession()).data.session?.user.id ?? null;
   }
 
+  // Realtime topics carry the workspace's access epoch: the API names the current ones.
+  const realtimeTopics = (path: string) => request('GET', path, { schema: RealtimeTopicsSchema });
+  const locateIn =
+    (path: string, which: 'topic' | 'presenceTopic') =>
+    async (): Promise<StudioResult<FeedLocation>> => {
+      const found = await realtimeTopics(path);
+      return found.error ? found : ok({ topic: found.data[which], replaySince: Date.parse(found.data.replaySince) });
+    };
+  const changesOf = (family: 'workspace' | 'brand_dna', path: string, targetId: string) => ({
+    key: `${family}:${targetId}`,
+    locate: locateIn(`${path}/${id(targetId)}/realtime`, 'topic'),
+  });
+
   const auth = {
     async signUp(input: { email: string; password: string; displayName?: string }): Promise<StudioResult<AuthResult>> {
       const { data, error } = await supabase.auth.signUp({
@@ -224,9 +239,12 @@ export function createStudioClient(options: StudioClientOptions) {
       request('PATCH', `/workspaces/${id(workspaceId)}/members/${id(userId)}`, { body, schema: wire.MemberSchema }),
     removeMember: (workspaceId: string, userId: string) =>
       request('DELETE', `/workspaces/${id(workspaceId)}/members/${id(userId)}`, { schema: undefined }),
-    /** Every brand DNA change in the workspace, as it happens (members only). */
+    /** Every brand DNA change in the workspace, as it happens (members only; ends with
+     * `realtime_access_revoked` when you lose access). */
     watch: (workspaceId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
-      withRealtime(() => watchChanges(subscriptions, `workspace:${workspaceId}`, handler, watchOptions)),
+      withRealtime(() => watchChanges(subscriptions, changesOf('workspace', '/workspaces', workspaceId), handler, watchOptions)),
+    /** The workspace's current private Realtime topics (members), for listening without the SDK. */
+    realtimeTopics: (workspaceId: string) => realtimeTopics(`/workspaces/${id(workspaceId)}/realtime`),
     /** Invites an e-mail address with a role (owners). The answer carries the link token, shown
      * only this once: put it into a link to your app for `invitations.accept({ token })`. */
     invite: (workspaceId: string, body: Body<typeof invitationWire.InvitationCreateSchema>) =>
@@ -252,7 +270,8 @@ export function createStudioClient(options: StudioClientOptions) {
       withRealtime(async () => {
         const userId = await currentUserId();
         if (!userId) return fail({ code: 'session_missing', status: 0, message: 'sign in first' });
-        const joined = await subscriptions.join(`user:${userId}`, {
+        const topic = `user:${userId}`;
+        const joined = await subscriptions.join({ key: topic, locate: async () => ok({ topic }) }, {
           onBroadcast: (message) => {
             const notice = invitationWire.invitationNoticeFromPayload(message.payload);
             if (notice) handler(notice);
@@ -313,7 +332,9 @@ export function createStudioClient(options: StudioClientOptions) {
       request('GET', '/brand-dna/export', { query: { workspaceId }, schema: files.StudioBrandDnaListSchema }),
     /** Teammates' changes of this brand DNA as they happen; resolves once listening. */
     watch: (brandDnaId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
-      withRealtime(() => watchChanges(subscriptions, `brand_dna:${brandDnaId}`, handler, watchOptions)),
+      withRealtime(() => watchChanges(subscriptions, changesOf('brand_dna', '/brand-dna', brandDnaId), handler, watchOptions)),
+    /** The brand DNA's current private Realtime topics (members), for listening without the SDK. */
+    realtimeTopics: (brandDnaId: string) => realtimeTopics(`/brand-dna/${id(brandDnaId)}/realtime`),
     /** Shares that you are here (with `state`, e.g. your name or the axis you edit) and tells you
      * who else is. The presence key is your user id unless you give one. */
     presence: <State extends Record<string, unknown>>(
@@ -324,7 +345,12 @@ export function createStudioClient(options: StudioClientOptions) {
       withRealtime(async () => {
         const key = presenceOptions.key ?? (await currentUserId());
         if (!key) return fail({ code: 'session_missing', status: 0, message: 'sign in (or give a presence key) first' });
-        return joinPresence(subscriptions, `brand_dna:${brandDnaId}:presence`, key, state, presenceOptions.onChange, presenceOptions);
+        const source = {
+          key: `brand_dna:${brandDnaId}:presence`,
+          locate: locateIn(`/brand-dna/${id(brandDnaId)}/realtime`, 'presenceTopic'),
+          presenceKey: key,
+        };
+        return joinPresence(subscriptions, source, state, presenceOptions.onChange, presenceOptions);
       }),
   };
 

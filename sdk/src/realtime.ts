@@ -1,15 +1,20 @@
 // Realtime helpers: teammates' edits arrive as private broadcasts that the database sends for every
-// change of a brand DNA (topics `brand_dna:<id>` and `workspace:<id>`, read-only for clients), and
-// who is editing is shared through presence on `brand_dna:<id>:presence`. Both join private
-// channels, so the user's token must be on the socket first (`realtime.setAuth`). Every subscription
-// is kept in a `Subscriptions` set, so that signing out can end them all at once. Nothing that
-// arrives is trusted: changes are checked against their schema, presence keys against the user id
-// the server verified, and what fails is dropped and reported through `onError`, never thrown.
+// change of a brand DNA (topics `brand_dna:<id>:<epoch>` and `workspace:<id>:<epoch>`, read-only for
+// clients), and who is editing is shared through presence on `brand_dna:<id>:<epoch>:presence`. The
+// epoch changes whenever someone loses access to the workspace: the old topics then get a last
+// `topic_closed`, and each subscription asks the API for its new topic and moves there by itself
+// (replaying what it missed), while whoever lost access is told `realtime_access_revoked`. All join
+// private channels, so the user's token must be on the socket first (`realtime.setAuth`). Every
+// subscription is kept in a `Subscriptions` set, so that signing out can end them all at once.
+// Nothing that arrives is trusted: changes are checked against their schema, presence keys against
+// the user id the server verified, and what fails is dropped and reported through `onError`, never
+// thrown.
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import * as z from 'zod';
 import { AXES, type AxisName } from './axes.ts';
 import type { StudioError, StudioResult } from './http.ts';
 import { brandDnaFromRow, type BrandDnaRow } from './mapping.ts';
+import { TOPIC_CLOSED_EVENT } from './realtime-topics.ts';
 import { BrandDnaSchema, IdSchema, SemverSchema, type BrandDna } from './schemas.ts';
 
 export type ChangeOperation = 'INSERT' | 'UPDATE' | 'DELETE';
@@ -138,12 +143,14 @@ export function parseBrandDnaChange(message: { event?: unknown; payload?: unknow
 export type Unsubscribe = () => Promise<void>;
 
 export interface WatchOptions {
-  /** Called once when the subscription ends without you leaving: the channel was closed by the
-   * server (token expired, access revoked, signed out elsewhere) or you signed out. */
+  /** Called once when the subscription ends without you leaving: you lost access to the workspace
+   * (`realtime_access_revoked`), the channel was closed by the server (token expired, signed out
+   * elsewhere), or you signed out. */
   onClose?: (error: StudioError) => void;
   /** Called for each message dropped as untrustworthy (`realtime_invalid_change`: not a valid
    * change of this brand DNA or workspace; `realtime_forged_presence`: a presence entry whose key
-   * names another user than the one who tracked it). The subscription goes on. */
+   * names another user than the one who tracked it), and when changes were missed
+   * (`realtime_missed_changes`: read the brand DNA again). The subscription goes on. */
   onError?: (error: StudioError) => void;
 }
 
@@ -152,125 +159,289 @@ function channelError(reason: unknown, fallback: string): StudioError {
   return { code: /unauthori[sz]ed|permission/i.test(message) ? 'realtime_unauthorized' : 'realtime_error', status: 0, message };
 }
 
-interface Listener {
-  onBroadcast?: (message: { event?: unknown; payload?: unknown }) => void;
-  onPresenceSync?: (channel: RealtimeChannel) => void;
-  onClose?: (error: StudioError) => void;
-}
-
-interface SharedChannel {
-  channel: RealtimeChannel;
-  listeners: Set<Listener>;
-  /** Presence channels: resolves (true) once the first presence state has arrived. */
-  presenceSynced?: Promise<boolean>;
+/** Where a feed listens now; `replaySince` (ms) is where to replay from when moving there. */
+export interface FeedLocation {
+  topic: string;
+  replaySince?: number;
 }
 
 /**
- * The private channels of one client. supabase-js keeps one channel per topic, so watchers of the
- * same topic share it (it is left when the last one leaves), and signing out ends them all.
+ * What a feed follows: `key` names it for good (watchers with the same key share one channel),
+ * `locate` says which topic carries it now. Topics with an access epoch change when someone loses
+ * access; the database then closes the old topic (`topic_closed`) and `locate` names the new one.
  */
-export class Subscriptions {
-  private readonly topics = new Map<string, Promise<StudioResult<SharedChannel>>>();
+export interface FeedSource {
+  key: string;
+  locate: () => Promise<StudioResult<FeedLocation>>;
+  presenceKey?: string;
+}
 
-  constructor(private readonly supabase: SupabaseClient) {}
+interface Listener {
+  onBroadcast?: (message: { event?: unknown; payload?: unknown }) => void;
+  onPresenceSync?: (feed: Feed) => void;
+  onClose?: (error: StudioError) => void;
+}
 
-  /** Listens on the private channel `topic`, joining it first if needed. */
-  async join(
-    topic: string,
-    listener: Listener,
-    presenceKey?: string,
-  ): Promise<StudioResult<{ channel: RealtimeChannel; leave: Unsubscribe; presenceSynced?: Promise<boolean> }>> {
-    let shared = this.topics.get(topic);
-    if (!shared) {
-      shared = this.open(topic, presenceKey);
-      this.topics.set(topic, shared);
-      void shared.then((result) => result.error && this.topics.delete(topic));
+/** Answers of the API that mean "not for you (any more)". */
+const NO_ACCESS = new Set([401, 403, 404]);
+/** Joins to try when following a feed: another change of epoch may overtake a move. */
+const FOLLOW_ATTEMPTS = 3;
+/** Realtime replays at most this many stored messages per join. */
+const REPLAY_LIMIT = 25;
+
+/**
+ * One private channel shared by the watchers of one feed, which follows the feed from topic to
+ * topic. On `topic_closed` it asks where the feed is now and moves: it joins the new topic with
+ * replay (so nothing sent meanwhile is lost), shares presence there, and only then leaves the old
+ * one. Whoever lost access learns it from `locate`, and the feed ends with `realtime_access_revoked`.
+ */
+export class Feed {
+  readonly listeners = new Set<Listener>();
+  /** Presence feeds: resolves (true) once the first channel's first presence state has arrived. */
+  presenceSynced?: Promise<boolean>;
+  private channel: RealtimeChannel | undefined;
+  private topic: string | undefined;
+  /** The channel being joined by a move; its messages count already. */
+  private incoming: RealtimeChannel | undefined;
+  /** Left on purpose: their closing is no news. */
+  private readonly retired = new WeakSet<RealtimeChannel>();
+  private tracked: Record<string, unknown> | undefined;
+  private moving = false;
+  private moveAgain = false;
+  private closed = false;
+
+  constructor(
+    private readonly supabase: SupabaseClient,
+    private readonly source: FeedSource,
+    private readonly onEnd: () => void,
+  ) {}
+
+  /** Joins the feed's current topic. */
+  async start(): Promise<StudioResult<Feed>> {
+    const failure = await this.follow(null);
+    return failure ? { data: null, error: failure } : { data: this, error: null };
+  }
+
+  get timeout(): number {
+    return this.channel?.timeout ?? 10_000;
+  }
+
+  presenceState(): Record<string, unknown[]> {
+    return this.channel?.presenceState() ?? {};
+  }
+
+  /** Shares `state` on the current topic, and on every topic the feed moves to. */
+  async track(state: Record<string, unknown>): Promise<string> {
+    this.tracked = state;
+    return this.channel ? this.channel.track(state) : 'closed';
+  }
+
+  /** Leaves for good, telling the watchers why when there is a reason. */
+  async close(reason?: StudioError): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.onEnd();
+    const listeners = [...this.listeners];
+    this.listeners.clear();
+    await Promise.all([this.channel, this.incoming].map((channel) => channel && this.retire(channel)));
+    if (reason) for (const listener of listeners) listener.onClose?.(reason);
+  }
+
+  private async retire(channel: RealtimeChannel): Promise<void> {
+    this.retired.add(channel);
+    await this.supabase.removeChannel(channel);
+  }
+
+  private received(channel: RealtimeChannel, message: { event?: unknown; payload?: unknown }): void {
+    if (channel !== this.channel && channel !== this.incoming) return;
+    if (message.event === TOPIC_CLOSED_EVENT) void this.move(null);
+    else for (const listener of this.listeners) listener.onBroadcast?.(message);
+  }
+
+  /** Follows the feed after a topic_closed (lost: null) or after the server closed its channel. */
+  private async move(lost: StudioError | null): Promise<void> {
+    if (this.moving) {
+      this.moveAgain = true;
+      return;
     }
-    const result = await shared;
-    if (result.error) return result;
-    const { channel, listeners, presenceSynced } = result.data;
-    listeners.add(listener);
-    const leave = async () => {
-      if (!listeners.delete(listener) || listeners.size > 0) return;
-      this.topics.delete(topic);
-      await this.supabase.removeChannel(channel);
-    };
-    return { data: { channel, leave, presenceSynced }, error: null };
+    this.moving = true;
+    try {
+      do {
+        this.moveAgain = false;
+        const failure = await this.follow(lost);
+        if (failure) return void (await this.close(failure));
+        lost = null;
+      } while (this.moveAgain && !this.closed);
+    } finally {
+      this.moving = false;
+    }
   }
 
-  /** Ends every subscription, telling each listener why. */
-  async closeAll(reason: StudioError): Promise<void> {
-    const all = await Promise.all(this.topics.values());
-    this.topics.clear();
-    await Promise.all(all.map((result) => (result.error ? undefined : this.end(result.data, reason))));
+  /**
+   * Joins the topic `locate` names now, unless the feed is there already (then a closed channel,
+   * `lost`, stays lost, and a stray topic_closed changes nothing). Null when done, else why not.
+   */
+  private async follow(lost: StudioError | null): Promise<StudioError | null> {
+    let failure: StudioError = lost ?? { code: 'realtime_error', status: 0, message: `could not follow ${this.source.key}` };
+    let refused: string | undefined;
+    for (let attempt = 0; attempt < FOLLOW_ATTEMPTS && !this.closed; attempt++) {
+      const located = await this.source.locate();
+      if (located.error) {
+        if (NO_ACCESS.has(located.error.status)) return this.noAccess(located.error);
+        failure = located.error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
+        continue;
+      }
+      const { topic, replaySince } = located.data;
+      if (topic === this.topic) return lost;
+      // Refused twice for the same topic: no race with a new epoch, just no access.
+      if (topic === refused) return failure;
+      const joined = await this.connect(topic, this.channel ? replaySince : undefined);
+      if (joined.error) {
+        failure = joined.error;
+        refused = topic;
+        continue;
+      }
+      if (this.closed) {
+        await this.retire(joined.data);
+        return null;
+      }
+      const previous = this.channel;
+      [this.channel, this.topic, this.incoming] = [joined.data, topic, undefined];
+      if (previous) {
+        // Present on the new topic before leaving the old one, so the others never see a gap.
+        if (this.tracked) await joined.data.track(this.tracked);
+        await this.retire(previous);
+        for (const listener of this.listeners) listener.onPresenceSync?.(this);
+      }
+      return null;
+    }
+    return failure;
   }
 
-  private async end(shared: SharedChannel, reason: StudioError): Promise<void> {
-    const listeners = [...shared.listeners];
-    shared.listeners.clear();
-    await this.supabase.removeChannel(shared.channel);
-    for (const listener of listeners) listener.onClose?.(reason);
+  private noAccess(error: StudioError): StudioError {
+    return this.channel
+      ? { code: 'realtime_access_revoked', status: error.status, message: `you no longer have access to ${this.source.key}: ${error.message}` }
+      : { code: 'realtime_unauthorized', status: error.status, message: `you may not listen to ${this.source.key}: ${error.message}` };
   }
 
-  private async open(topic: string, presenceKey: string | undefined): Promise<StudioResult<SharedChannel>> {
+  /** Joins one private channel; replaying stored broadcasts since `replaySince` when given. */
+  private async connect(topic: string, replaySince: number | undefined): Promise<StudioResult<RealtimeChannel>> {
     // Private channels are authorized by the token on the socket: put the current one there first.
     await this.supabase.realtime.setAuth();
+    const { presenceKey } = this.source;
     const channel = this.supabase.channel(topic, {
-      config: { private: true, ...(presenceKey === undefined ? {} : { presence: { key: presenceKey } }) },
+      config: {
+        private: true,
+        ...(replaySince === undefined ? {} : { broadcast: { replay: { since: Math.floor(replaySince), limit: REPLAY_LIMIT } } }),
+        ...(presenceKey === undefined ? {} : { presence: { key: presenceKey } }),
+      },
     });
-    const shared: SharedChannel = { channel, listeners: new Set() };
-    channel.on('broadcast', { event: '*' }, (message) => shared.listeners.forEach((l) => l.onBroadcast?.(message)));
+    this.incoming = channel;
+    channel.on('broadcast', { event: '*' }, (message) => this.received(channel, message));
     if (presenceKey !== undefined) {
       // Registered before joining: the first state may arrive in the same read as the join's reply.
-      shared.presenceSynced = new Promise<boolean>((synced) => {
+      const synced = new Promise<boolean>((resolve) => {
         channel.on('presence', { event: 'sync' }, () => {
-          synced(true);
-          shared.listeners.forEach((l) => l.onPresenceSync?.(channel));
+          resolve(true);
+          if (channel === this.channel) for (const listener of this.listeners) listener.onPresenceSync?.(this);
         });
       });
+      this.presenceSynced ??= synced;
     }
     return new Promise((resolve) => {
       let state: 'joining' | 'joined' | 'failed' = 'joining';
       channel.subscribe((status, err) => {
         if (state === 'joining' && status === 'SUBSCRIBED') {
           state = 'joined';
-          resolve({ data: shared, error: null });
+          resolve({ data: channel, error: null });
         } else if (state === 'joining') {
           // Settle first: removing the channel reports CLOSED to this callback again.
           state = 'failed';
+          if (this.incoming === channel) this.incoming = undefined;
           resolve({ data: null, error: channelError(err, `could not join ${topic}: ${status.toLowerCase()}`) });
-          void this.supabase.removeChannel(channel);
-        } else if (state === 'joined' && (status === 'CLOSED' || status === 'CHANNEL_ERROR') && shared.listeners.size > 0) {
-          // Closed by the server (token expired, access revoked), not by us.
-          this.topics.delete(topic);
-          void this.end(shared, channelError(err, `${topic} was closed by the server`));
+          void this.retire(channel);
+        } else if (state === 'joined' && (status === 'CLOSED' || status === 'CHANNEL_ERROR') && !this.retired.has(channel) && channel === this.channel) {
+          // Closed by the server (token expired, access revoked, or a rejoin after a new epoch): follow or end.
+          void this.move(channelError(err, `${topic} was closed by the server`));
         }
       });
     });
   }
 }
 
+/**
+ * The feeds of one client. supabase-js keeps one channel per topic, so watchers of the same feed
+ * share it (it is left when the last one leaves), and signing out ends them all.
+ */
+export class Subscriptions {
+  private readonly feeds = new Map<string, Promise<StudioResult<Feed>>>();
+
+  constructor(private readonly supabase: SupabaseClient) {}
+
+  /** Listens to the feed, joining it first if needed. */
+  async join(source: FeedSource, listener: Listener): Promise<StudioResult<{ feed: Feed; leave: Unsubscribe }>> {
+    let started = this.feeds.get(source.key);
+    if (!started) {
+      const feed: Feed = new Feed(this.supabase, source, () => this.feeds.get(source.key) === started && this.feeds.delete(source.key));
+      started = feed.start();
+      this.feeds.set(source.key, started);
+      void started.then((result) => result.error && this.feeds.delete(source.key));
+    }
+    const result = await started;
+    if (result.error) return result;
+    const feed = result.data;
+    feed.listeners.add(listener);
+    const leave = async () => {
+      if (!feed.listeners.delete(listener) || feed.listeners.size > 0) return;
+      await feed.close();
+    };
+    return { data: { feed, leave }, error: null };
+  }
+
+  /** Ends every subscription, telling each listener why. */
+  async closeAll(reason: StudioError): Promise<void> {
+    const all = await Promise.all(this.feeds.values());
+    await Promise.all(all.map((result) => result.data?.close(reason)));
+  }
+}
+
 /** `brand_dna:<id>` carries changes of that brand DNA only, `workspace:<id>` of that workspace only. */
-function scopeOf(topic: string): Scope {
-  const [kind, id] = topic.split(':');
+function scopeOf(key: string): Scope {
+  const [kind, id] = key.split(':');
   if (kind === 'brand_dna') return { brandDnaId: id };
   if (kind === 'workspace') return { workspaceId: id };
   return {};
 }
 
-/** Delivers every valid brand DNA change broadcast on `topic` to `handler`; the rest to `onError`. */
+/**
+ * Delivers every valid brand DNA change of the feed to `handler`, each revision once (a move
+ * replays what may have arrived already), and the rest to `onError`.
+ */
 export async function watchChanges(
   subscriptions: Subscriptions,
-  topic: string,
+  source: FeedSource,
   handler: (change: BrandDnaChange) => void,
   options: WatchOptions = {},
 ): Promise<StudioResult<Unsubscribe>> {
-  const scope = scopeOf(topic);
-  const joined = await subscriptions.join(topic, {
+  const scope = scopeOf(source.key);
+  const latest = new Map<string, { revision: number; deleted: boolean }>();
+  const joined = await subscriptions.join(source, {
     onBroadcast: (message) => {
-      const change = parseBrandDnaChange(message, scope);
-      if (change.error) options.onError?.(change.error);
-      else handler(change.data);
+      const parsed = parseBrandDnaChange(message, scope);
+      if (parsed.error) return options.onError?.(parsed.error);
+      const change = parsed.data;
+      const last = latest.get(change.brandDnaId);
+      if (last && (last.deleted || change.revision < last.revision || (change.revision === last.revision && change.operation !== 'DELETE'))) return;
+      if (last && change.operation === 'UPDATE' && change.revision > last.revision + 1) {
+        options.onError?.({
+          code: 'realtime_missed_changes',
+          status: 0,
+          message: `revisions ${last.revision + 1} to ${change.revision - 1} of brand DNA ${change.brandDnaId} did not arrive: read it again`,
+        });
+      }
+      latest.set(change.brandDnaId, { revision: change.revision, deleted: change.operation === 'DELETE' });
+      handler(change);
     },
     onClose: options.onClose,
   });
@@ -298,10 +469,10 @@ export interface PresenceMember<State extends Record<string, unknown> = Record<s
  * (once). A key of your own choosing (not a user id) is kept, unverified.
  */
 function presenceMembers<State extends Record<string, unknown>>(
-  channel: RealtimeChannel,
+  presenceState: Record<string, unknown[]>,
   reportForged: (key: string, userId: string, ref: string) => void,
 ): PresenceMember<State>[] {
-  return Object.entries(channel.presenceState()).flatMap(([key, metas]) => {
+  return Object.entries(presenceState).flatMap(([key, metas]) => {
     const honest = (metas as Record<string, unknown>[]).filter((meta) => {
       const sub = meta.sub;
       if (typeof sub !== 'string' || sub === key || !IdSchema.safeParse(key).success) return true;
@@ -333,17 +504,18 @@ function within(promise: Promise<boolean>, ms: number): Promise<boolean> {
 }
 
 /**
- * Joins presence on `topic`, shares `state`, and resolves once `members()` shows everyone: the
- * others (the first presence state) and you (the server's echo of your entry).
+ * Joins presence on the feed's topic under `source.presenceKey`, shares `state`, and resolves once
+ * `members()` shows everyone: the others (the first presence state) and you (the server's echo of
+ * your entry). When the feed moves to a new topic, your latest state moves with it.
  */
 export async function joinPresence<State extends Record<string, unknown>>(
   subscriptions: Subscriptions,
-  topic: string,
-  key: string,
+  source: FeedSource & { presenceKey: string },
   state: State,
   onChange: ((members: PresenceMember<State>[]) => void) | undefined,
   options: WatchOptions = {},
 ): Promise<StudioResult<Presence<State>>> {
+  const key = source.presenceKey;
   const reported = new Set<string>();
   const reportForged = (memberKey: string, userId: string, ref: string) => {
     if (reported.has(ref)) return;
@@ -354,40 +526,36 @@ export async function joinPresence<State extends Record<string, unknown>>(
       message: `dropped a presence entry under the key ${memberKey}: it was tracked by user ${userId}`,
     });
   };
-  const membersOf = (channel: RealtimeChannel) => presenceMembers<State>(channel, reportForged);
+  const membersOf = (feed: Feed) => presenceMembers<State>(feed.presenceState(), reportForged);
   let onSync = () => {};
-  const joined = await subscriptions.join(
-    topic,
-    {
-      onPresenceSync: (channel) => {
-        onSync();
-        onChange?.(membersOf(channel));
-      },
-      onClose: options.onClose,
+  const joined = await subscriptions.join(source, {
+    onPresenceSync: (feed) => {
+      onSync();
+      onChange?.(membersOf(feed));
     },
-    key,
-  );
+    onClose: options.onClose,
+  });
   if (joined.error) return joined;
-  const { channel, presenceSynced } = joined.data;
+  const { feed } = joined.data;
+  const members = () => membersOf(feed);
   const fail = async (message: string): Promise<StudioResult<Presence<State>>> => {
     await joined.data.leave();
     return { data: null, error: { code: 'realtime_error', status: 0, message } };
   };
-  if (!(await within(presenceSynced ?? Promise.resolve(true), channel.timeout))) return fail(`no presence state arrived on ${topic}`);
+  if (!(await within(feed.presenceSynced ?? Promise.resolve(true), feed.timeout))) return fail(`no presence state arrived on ${source.key}`);
 
-  const members = () => membersOf(channel);
   const track = async (next: State): Promise<StudioResult<null>> => {
-    const status = await channel.track(next);
+    const status = await feed.track(next);
     return status === 'ok' ? { data: null, error: null } : { data: null, error: { code: 'realtime_error', status: 0, message: `presence ${status}` } };
   };
-  const echoed = new Promise<boolean>((resolve) => (onSync = () => channel.presenceState()[key] !== undefined && resolve(true)));
+  const echoed = new Promise<boolean>((resolve) => (onSync = () => feed.presenceState()[key] !== undefined && resolve(true)));
   const tracked = await track(state);
   if (tracked.error) {
     await joined.data.leave();
     return tracked;
   }
   onSync(); // the echo may have come with the track's reply
-  if (!(await within(echoed, channel.timeout))) return fail(`your presence did not appear on ${topic} (not allowed to share it there?)`);
+  if (!(await within(echoed, feed.timeout))) return fail(`your presence did not appear on ${source.key} (not allowed to share it there?)`);
   onSync = () => {};
   return { data: { members, update: track, leave: joined.data.leave }, error: null };
 }

@@ -66,8 +66,9 @@ describe('watch', () => {
         ['DELETE', { ...valid, operation: 'DELETE' }],
         ['UPDATE', [1, 2, 3]],
       ];
+      const { topic } = (await team.viewer.studio.brandDna.realtimeTopics(team.brandDnaId)).data!;
       for (const [event, payload] of bad) {
-        await sql`select realtime.send(${sql.json(payload as never)}, ${event}, ${`brand_dna:${team.brandDnaId}`}, true)`;
+        await sql`select realtime.send(${sql.json(payload as never)}, ${event}, ${topic}, true)`;
       }
       await until(() => errors.length === bad.length);
       expect(errors.every((e) => e.code === 'realtime_invalid_change')).toBe(true);
@@ -101,7 +102,8 @@ describe('watch', () => {
       changed: [],
       record: { ...row!.record, workspace_id: elsewhere },
     };
-    await sql`select realtime.send(${sql.json(payload as never)}, 'UPDATE', ${`workspace:${team.workspaceId}`}, true)`;
+    const { topic } = (await team.viewer.studio.workspaces.realtimeTopics(team.workspaceId)).data!;
+    await sql`select realtime.send(${sql.json(payload as never)}, 'UPDATE', ${topic}, true)`;
     await until(() => errors.length === 1);
     expect(errors[0]!.message).toContain('workspaceId');
     expect(changes).toEqual([]);
@@ -132,7 +134,8 @@ describe('presence', () => {
       realtime: { transport: WebSocket as never },
     });
     try {
-      const robot = service.channel(`brand_dna:${team.brandDnaId}:presence`, { config: { private: true, presence: { key: 'robot' } } });
+      const { presenceTopic } = (await team.editor.studio.brandDna.realtimeTopics(team.brandDnaId)).data!;
+      const robot = service.channel(presenceTopic, { config: { private: true, presence: { key: 'robot' } } });
       robot.on('presence', { event: 'sync' }, () => {});
       await new Promise<void>((resolve) => robot.subscribe((status) => status === 'SUBSCRIBED' && resolve()));
       expect(await robot.track({ name: 'Robot', sub: team.owner.id })).toBe('ok');

@@ -1,0 +1,37 @@
+// Where members listen for live changes: the current private Realtime topics of a workspace or a
+// brand DNA. They carry the workspace's access epoch, which the database replaces whenever someone
+// loses access; public.realtime_topics() reads it under the caller's RLS, so only members learn it.
+import * as z from 'zod';
+import { IdSchema } from '../../../sdk/src/contract.ts';
+import { RealtimeTopicsSchema, realtimeTopicsFromRow, type RealtimeTopicsRow } from '../../../sdk/src/realtime-topics.ts';
+import { problem } from '../../_shared/problems.ts';
+import { json, route, type RouteSpec } from '../registry.ts';
+
+const TAG = 'Realtime';
+const IdParams = z.strictObject({ id: IdSchema });
+const MOVING =
+  'When someone loses access to the workspace, these topics get a last `topic_closed` broadcast and new ones replace them: ask again then (the SDK\'s watch and presence do it for you).';
+
+function topicsRoute(family: 'workspace' | 'brand_dna', path: string, operationId: string, what: string): RouteSpec {
+  return route({
+    method: 'get',
+    path,
+    operationId,
+    summary: `Where to listen for ${what}`,
+    description: `Members: the private Realtime topics of ${what} now. ${MOVING} 404 for anyone else, including former members.`,
+    tag: TAG,
+    auth: 'user',
+    params: IdParams,
+    responses: { 200: { description: 'The current topics.', schema: RealtimeTopicsSchema } },
+    async handler({ params, once }) {
+      const [row] = await once((tx) => tx<RealtimeTopicsRow[]>`select * from public.realtime_topics(${family}, ${params.id})`);
+      if (!row) throw problem.notFound(`There is no ${family === 'workspace' ? 'workspace' : 'brand DNA'} with this id that you can see.`);
+      return json(realtimeTopicsFromRow(row));
+    },
+  });
+}
+
+export const realtimeRoutes: RouteSpec[] = [
+  topicsRoute('workspace', '/v1/workspaces/:id/realtime', 'getWorkspaceRealtimeTopics', 'a workspace\'s brand DNA changes'),
+  topicsRoute('brand_dna', '/v1/brand-dna/:id/realtime', 'getBrandDnaRealtimeTopics', 'a brand DNA\'s changes and presence'),
+];
