@@ -178,13 +178,14 @@ export function createStudioClient(options: StudioClientOptions) {
     return (await supabase.auth.getSession()).data.session?.user.id ?? null;
   }
 
-  // Realtime topics carry the workspace's access epoch: the API names the current ones.
-  const realtimeTopics = (path: string) => request('GET', path, { schema: RealtimeTopicsSchema });
+  // Realtime topics carry the workspace's access epoch: the API names the current ones, or those
+  // that followed a closed epoch (`after`).
+  const realtimeTopics = (path: string, after?: string) => request('GET', path, { query: { after }, schema: RealtimeTopicsSchema });
   const locateIn =
     (path: string, which: 'topic' | 'presenceTopic') =>
-    async (): Promise<StudioResult<FeedLocation>> => {
-      const found = await realtimeTopics(path);
-      return found.error ? found : ok({ topic: found.data[which], replaySince: Date.parse(found.data.replaySince) });
+    async (after?: string): Promise<StudioResult<FeedLocation>> => {
+      const found = await realtimeTopics(path, after);
+      return found.error ? found : ok({ topic: found.data[which], epoch: found.data.epoch, replaySince: Date.parse(found.data.replaySince) });
     };
   const changesOf = (family: 'workspace' | 'brand_dna', path: string, targetId: string) => ({
     key: `${family}:${targetId}`,
@@ -243,8 +244,9 @@ export function createStudioClient(options: StudioClientOptions) {
      * `realtime_access_revoked` when you lose access). */
     watch: (workspaceId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
       withRealtime(() => watchChanges(subscriptions, changesOf('workspace', '/workspaces', workspaceId), handler, watchOptions)),
-    /** The workspace's current private Realtime topics (members), for listening without the SDK. */
-    realtimeTopics: (workspaceId: string) => realtimeTopics(`/workspaces/${id(workspaceId)}/realtime`),
+    /** The workspace's current private Realtime topics (members), or those that followed the
+     * closed epoch `after`: for listening without the SDK's watch. */
+    realtimeTopics: (workspaceId: string, after?: string) => realtimeTopics(`/workspaces/${id(workspaceId)}/realtime`, after),
     /** Invites an e-mail address with a role (owners). The answer carries the link token, shown
      * only this once: put it into a link to your app for `invitations.accept({ token })`. */
     invite: (workspaceId: string, body: Body<typeof invitationWire.InvitationCreateSchema>) =>
@@ -333,8 +335,9 @@ export function createStudioClient(options: StudioClientOptions) {
     /** Teammates' changes of this brand DNA as they happen; resolves once listening. */
     watch: (brandDnaId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
       withRealtime(() => watchChanges(subscriptions, changesOf('brand_dna', '/brand-dna', brandDnaId), handler, watchOptions)),
-    /** The brand DNA's current private Realtime topics (members), for listening without the SDK. */
-    realtimeTopics: (brandDnaId: string) => realtimeTopics(`/brand-dna/${id(brandDnaId)}/realtime`),
+    /** The brand DNA's current private Realtime topics (members), or those that followed the
+     * closed epoch `after`: for listening without the SDK's watch and presence. */
+    realtimeTopics: (brandDnaId: string, after?: string) => realtimeTopics(`/brand-dna/${id(brandDnaId)}/realtime`, after),
     /** Shares that you are here (with `state`, e.g. your name or the axis you edit) and tells you
      * who else is. The presence key is your user id unless you give one. */
     presence: <State extends Record<string, unknown>>(

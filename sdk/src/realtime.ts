@@ -159,25 +159,29 @@ function channelError(reason: unknown, fallback: string): StudioError {
   return { code: /unauthori[sz]ed|permission/i.test(message) ? 'realtime_unauthorized' : 'realtime_error', status: 0, message };
 }
 
-/** Where a feed listens now; `replaySince` (ms) is where to replay from when moving there. */
+/** Where a feed listens: its topic, the access epoch of that topic, and from when (ms) to replay. */
 export interface FeedLocation {
   topic: string;
+  epoch?: string;
   replaySince?: number;
 }
 
 /**
  * What a feed follows: `key` names it for good (watchers with the same key share one channel),
- * `locate` says which topic carries it now. Topics with an access epoch change when someone loses
- * access; the database then closes the old topic (`topic_closed`) and `locate` names the new one.
+ * `locate` says which topic carries it now, or which came after the epoch `after`. Topics with an
+ * access epoch change when someone loses access: the database then closes the old topic
+ * (`topic_closed`), and `locate(old epoch)` names the next one.
  */
 export interface FeedSource {
   key: string;
-  locate: () => Promise<StudioResult<FeedLocation>>;
+  locate: (after?: string) => Promise<StudioResult<FeedLocation>>;
   presenceKey?: string;
 }
 
+type Message = { event?: unknown; payload?: unknown; meta?: { replayed?: boolean } };
+
 interface Listener {
-  onBroadcast?: (message: { event?: unknown; payload?: unknown }) => void;
+  onBroadcast?: (message: Message) => void;
   onPresenceSync?: (feed: Feed) => void;
   onClose?: (error: StudioError) => void;
 }
@@ -191,9 +195,10 @@ const REPLAY_LIMIT = 25;
 
 /**
  * One private channel shared by the watchers of one feed, which follows the feed from topic to
- * topic. On `topic_closed` it asks where the feed is now and moves: it joins the new topic with
- * replay (so nothing sent meanwhile is lost), shares presence there, and only then leaves the old
- * one. Whoever lost access learns it from `locate`, and the feed ends with `realtime_access_revoked`.
+ * topic. On `topic_closed` it asks which topic came next and moves: it joins the new topic with
+ * replay (so nothing sent meanwhile is lost, and a topic_closed there too is found and followed in
+ * turn), shares presence there, and only then leaves the old one. Whoever lost access learns it
+ * from `locate`, and the feed ends with `realtime_access_revoked`.
  */
 export class Feed {
   readonly listeners = new Set<Listener>();
@@ -201,6 +206,9 @@ export class Feed {
   presenceSynced?: Promise<boolean>;
   private channel: RealtimeChannel | undefined;
   private topic: string | undefined;
+  private epoch: string | undefined;
+  /** Channels joined by a move: what they replay was sent after the feed began, so it counts. */
+  private readonly catchingUp = new WeakSet<RealtimeChannel>();
   /** The channel being joined by a move; its messages count already. */
   private incoming: RealtimeChannel | undefined;
   /** Left on purpose: their closing is no news. */
@@ -252,10 +260,12 @@ export class Feed {
     await this.supabase.removeChannel(channel);
   }
 
-  private received(channel: RealtimeChannel, message: { event?: unknown; payload?: unknown }): void {
+  private received(channel: RealtimeChannel, message: Message): void {
     if (channel !== this.channel && channel !== this.incoming) return;
-    if (message.event === TOPIC_CLOSED_EVENT) void this.move(null);
-    else for (const listener of this.listeners) listener.onBroadcast?.(message);
+    if (message.event === TOPIC_CLOSED_EVENT) return void this.move(null);
+    // The first channel replays only to find a topic_closed sent between locating and joining.
+    if (message.meta?.replayed === true && !this.catchingUp.has(channel)) return;
+    for (const listener of this.listeners) listener.onBroadcast?.(message);
   }
 
   /** Follows the feed after a topic_closed (lost: null) or after the server closed its channel. */
@@ -278,25 +288,26 @@ export class Feed {
   }
 
   /**
-   * Joins the topic `locate` names now, unless the feed is there already (then a closed channel,
-   * `lost`, stays lost, and a stray topic_closed changes nothing). Null when done, else why not.
+   * Joins the topic that follows the feed's epoch (the current one at first), unless the feed is
+   * there already (then a closed channel, `lost`, stays lost, and a topic_closed that the database
+   * did not send changes nothing). Null when done, else why not.
    */
   private async follow(lost: StudioError | null): Promise<StudioError | null> {
     let failure: StudioError = lost ?? { code: 'realtime_error', status: 0, message: `could not follow ${this.source.key}` };
     let refused: string | undefined;
     for (let attempt = 0; attempt < FOLLOW_ATTEMPTS && !this.closed; attempt++) {
-      const located = await this.source.locate();
+      const located = await this.source.locate(this.epoch);
       if (located.error) {
         if (NO_ACCESS.has(located.error.status)) return this.noAccess(located.error);
         failure = located.error;
         await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
         continue;
       }
-      const { topic, replaySince } = located.data;
+      const { topic, epoch, replaySince } = located.data;
       if (topic === this.topic) return lost;
       // Refused twice for the same topic: no race with a new epoch, just no access.
       if (topic === refused) return failure;
-      const joined = await this.connect(topic, this.channel ? replaySince : undefined);
+      const joined = await this.connect(topic, replaySince, this.channel !== undefined);
       if (joined.error) {
         failure = joined.error;
         refused = topic;
@@ -307,7 +318,7 @@ export class Feed {
         return null;
       }
       const previous = this.channel;
-      [this.channel, this.topic, this.incoming] = [joined.data, topic, undefined];
+      [this.channel, this.topic, this.epoch, this.incoming] = [joined.data, topic, epoch, undefined];
       if (previous) {
         // Present on the new topic before leaving the old one, so the others never see a gap.
         if (this.tracked) await joined.data.track(this.tracked);
@@ -325,8 +336,8 @@ export class Feed {
       : { code: 'realtime_unauthorized', status: error.status, message: `you may not listen to ${this.source.key}: ${error.message}` };
   }
 
-  /** Joins one private channel; replaying stored broadcasts since `replaySince` when given. */
-  private async connect(topic: string, replaySince: number | undefined): Promise<StudioResult<RealtimeChannel>> {
+  /** Joins one private channel, replaying stored broadcasts since `replaySince` when given. */
+  private async connect(topic: string, replaySince: number | undefined, catchUp: boolean): Promise<StudioResult<RealtimeChannel>> {
     // Private channels are authorized by the token on the socket: put the current one there first.
     await this.supabase.realtime.setAuth();
     const { presenceKey } = this.source;
@@ -338,6 +349,7 @@ export class Feed {
       },
     });
     this.incoming = channel;
+    if (catchUp) this.catchingUp.add(channel);
     channel.on('broadcast', { event: '*' }, (message) => this.received(channel, message));
     if (presenceKey !== undefined) {
       // Registered before joining: the first state may arrive in the same read as the join's reply.

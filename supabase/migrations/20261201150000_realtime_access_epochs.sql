@@ -21,10 +21,11 @@
 -- - every old topic gets one last message, `topic_closed`, which tells nothing about the new epoch.
 --   Clients ask for the current topics through an authorized read (public.realtime_topics(), or
 --   the API's GET /workspaces/{id}/realtime and /brand-dna/{id}/realtime), which fails for whoever
---   lost access, and move there;
--- - the changes of the last minute on the old topics are copied to the new ones with their original
---   times, so a client that joins the new topic with broadcast replay gets everything it missed
---   while moving, even when the epoch changed twice before it got there.
+--   lost access, and move there, joining with broadcast replay so that nothing sent meanwhile is
+--   lost. The policies admit current members to the ended epochs' topics too (never anyone else),
+--   and private.realtime_epoch_successions remembers which epoch followed which: a client that was
+--   overtaken by a second change of epoch follows the chain one topic at a time, and finds each
+--   topic_closed in the replay.
 --
 -- The topics without an epoch are no longer sent to nor readable: clients of the earlier SDK get
 -- `Unauthorized` when they join them.
@@ -78,18 +79,35 @@ as $$
   select interval '1 minute'
 $$;
 comment on function private.realtime_catch_up_window() is
-  'How far back a client that moves to a new epoch''s topics replays (public.realtime_topics().replay_since), and how much of the old topics'' recent changes a new epoch takes over. Covers the move itself and changes whose transaction began before the epoch changed.';
+  'How far before an epoch began a client that moves to its topics replays (public.realtime_topics().replay_since): realtime.messages are stamped with their transaction''s start, so a change that began before the epoch changed and was sent to the new topics after it is still replayed.';
 
-grant execute on function private.realtime_topic(text, uuid, text), private.realtime_catch_up_window()
-  to authenticated, service_role;
+-- Which epoch followed which, for current members catching up across several changes in a row.
+-- Kept as long as Realtime keeps messages (72 hours).
+create table private.realtime_epoch_successions (
+  workspace_id uuid not null references public.workspaces (id) on delete cascade,
+  ended_epoch text not null,
+  next_epoch text not null,
+  ended_at timestamptz not null default now(),
+  primary key (workspace_id, ended_epoch)
+);
+comment on table private.realtime_epoch_successions is
+  'The Realtime access epochs a workspace has ended, each with the one that replaced it (written by the trigger on workspaces.realtime_epoch, kept 72 hours). Lets current members join an ended epoch''s topics and learn its successor (public.realtime_topics(..., after_epoch)); never readable by users directly.';
+comment on column private.realtime_epoch_successions.workspace_id is 'The workspace.';
+comment on column private.realtime_epoch_successions.ended_epoch is 'An epoch that ended (its topics got topic_closed).';
+comment on column private.realtime_epoch_successions.next_epoch is 'The epoch that replaced it.';
+comment on column private.realtime_epoch_successions.ended_at is 'When it ended.';
+alter table private.realtime_epoch_successions enable row level security;
+revoke all on private.realtime_epoch_successions from public, anon, authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
--- The channel policies: current epoch only
+-- The channel policies: members, epochs of their workspace
 -- ---------------------------------------------------------------------------------------------
 
 -- Both policies on realtime.messages ("members receive their workspace's brand DNA broadcasts and
 -- presence", "members share presence, editors broadcast, on the :presence side topics only") ask
--- this function which workspace a topic belongs to; it now answers only for the current epoch.
+-- this function which workspace a topic belongs to, and then whether the caller is a member (with
+-- which role). It now answers for topics of the workspace's current epoch and of the epochs it
+-- ended (where the database sends nothing but topic_closed), never for made-up or missing epochs.
 create or replace function private.workspace_of_topic(topic text)
 returns uuid
 language plpgsql
@@ -105,17 +123,19 @@ begin
   if parts is null then
     return null;
   elsif parts[1] = 'workspace' then
-    select w.id into found from public.workspaces w
-    where w.id = parts[2]::uuid and w.realtime_epoch = parts[3];
+    found := parts[2]::uuid;
   else
-    select w.id into found from public.brand_dna b join public.workspaces w on w.id = b.workspace_id
-    where b.id = parts[2]::uuid and w.realtime_epoch = parts[3];
+    select b.workspace_id into found from public.brand_dna b where b.id = parts[2]::uuid;
   end if;
-  return found;
+  if exists (select 1 from public.workspaces w where w.id = found and w.realtime_epoch = parts[3])
+     or exists (select 1 from private.realtime_epoch_successions s where s.workspace_id = found and s.ended_epoch = parts[3]) then
+    return found;
+  end if;
+  return null;
 end
 $$;
 comment on function private.workspace_of_topic(text) is
-  'Workspace of a Realtime topic of its current access epoch: workspace:<id>:<epoch>, brand_dna:<id>:<epoch>, or either with :presence. Null for any other topic, including those of an earlier epoch and the epoch-less topics of before (so a bad topic is a plain denial, never a cast error).';
+  'Workspace of a Realtime topic of one of its access epochs (the current one, or one it ended in the last 72 hours): workspace:<id>:<epoch>, brand_dna:<id>:<epoch>, or either with :presence. Null for any other topic, including made-up epochs and the epoch-less topics of before (so a bad topic is a plain denial, never a cast error).';
 
 -- ---------------------------------------------------------------------------------------------
 -- Brand DNA changes go to the current epoch's topics
@@ -192,32 +212,6 @@ $$;
 comment on function private.close_realtime_topics(uuid, text) is
   'Sends a `topic_closed` broadcast ({workspace_id}) to every topic of the workspace in the ended epoch: workspace:<id>:<epoch>, each brand_dna:<id>:<epoch>, and their :presence side topics. Nothing is sent there afterwards.';
 
--- Clients moving to the new topics replay from public.realtime_topics().replay_since: give the new
--- topics the old ones' recent changes, in their order and with their times, so that changes sent
--- while a client was still on its way (maybe from an even older epoch) reach it too. The SDK drops
--- the revisions it has already seen.
-create or replace function private.carry_over_realtime_changes(ended_epoch text, next_epoch text)
-returns void
-language plpgsql
-set search_path = ''
-as $$
-begin
-  insert into realtime.messages (topic, extension, event, payload, private, inserted_at)
-  select left(m.topic, -32) || next_epoch, m.extension, m.event, m.payload, m.private, m.inserted_at
-  from realtime.messages m
-  where m.inserted_at >= (now() - private.realtime_catch_up_window())::timestamp
-    and m.extension = 'broadcast' and m.private
-    and m.topic like ('%:' || ended_epoch)
-    and m.event in ('INSERT', 'UPDATE', 'DELETE')
-  order by m.inserted_at, m.id;
-exception when others then
-  -- Like realtime.send: losing the catch-up must not undo the change of access.
-  raise warning 'could not copy the recent Realtime changes of epoch % to the new epoch: %', ended_epoch, sqlerrm;
-end
-$$;
-comment on function private.carry_over_realtime_changes(text, text) is
-  'Copies the change broadcasts (INSERT, UPDATE, DELETE) of the last private.realtime_catch_up_window() on the ended epoch''s topics to the same topics of the next epoch, keeping their inserted_at, so that broadcast replay on the new topics covers a client''s move.';
-
 create or replace function private.close_realtime_epoch()
 returns trigger
 language plpgsql
@@ -227,14 +221,15 @@ as $$
 begin
   perform private.close_realtime_topics(old.id, old.realtime_epoch);
   if tg_op = 'UPDATE' then
-    perform private.carry_over_realtime_changes(old.realtime_epoch, new.realtime_epoch);
+    delete from private.realtime_epoch_successions s where s.workspace_id = old.id and s.ended_at < now() - interval '72 hours';
+    insert into private.realtime_epoch_successions (workspace_id, ended_epoch, next_epoch) values (old.id, old.realtime_epoch, new.realtime_epoch);
     return null;
   end if;
   return old;
 end
 $$;
 comment on function private.close_realtime_epoch() is
-  'Trigger on workspaces: when realtime_epoch changes (AFTER UPDATE), closes the old epoch''s topics and carries their recent changes over to the new ones; before a workspace is deleted, closes its topics.';
+  'Trigger on workspaces: when realtime_epoch changes (AFTER UPDATE), closes the old epoch''s topics and records which epoch followed it (forgetting successions older than 72 hours); before a workspace is deleted, closes its topics.';
 
 create trigger workspaces_close_realtime_epoch
   after update of realtime_epoch on public.workspaces
@@ -289,22 +284,31 @@ create trigger workspace_members_renew_realtime_epoch_on_demotion
 -- Where to listen now
 -- ---------------------------------------------------------------------------------------------
 
-create or replace function public.realtime_topics(family text, target uuid)
-returns table (workspace_id uuid, topic text, presence_topic text, replay_since timestamptz)
+create or replace function public.realtime_topics(family text, target uuid, after_epoch text default null)
+returns table (workspace_id uuid, epoch text, topic text, presence_topic text, replay_since timestamptz)
 language sql
 stable
+security definer
 set search_path = ''
 as $$
-  select w.id, t.topic, t.topic || ':presence', now() - private.realtime_catch_up_window()
+  select w.id, e.epoch, t.topic, t.topic || ':presence', e.began_at - private.realtime_catch_up_window()
   from (select target as workspace_id where family = 'workspace'
         union all
         select b.workspace_id from public.brand_dna b where family = 'brand_dna' and b.id = target) owner
   join public.workspaces w on w.id = owner.workspace_id
-  cross join lateral (select private.realtime_topic(family, target, w.realtime_epoch) as topic) t
+  cross join lateral (
+    select s.next_epoch as epoch, s.ended_at as began_at, 0 as rank
+    from private.realtime_epoch_successions s where s.workspace_id = w.id and s.ended_epoch = after_epoch
+    union all
+    select w.realtime_epoch, now(), 1
+    order by rank limit 1) e
+  cross join lateral (select private.realtime_topic(family, target, e.epoch) as topic) t
+  -- What RLS shows: members (and the service role) see the workspace and its brand DNA.
+  where w.id = any (array(select private.member_workspace_ids())) or (select private.is_service())
 $$;
-comment on function public.realtime_topics(text, uuid) is
-  'Members (under their own RLS): the current private Realtime topics of a workspace (family workspace) or brand DNA (family brand_dna) — topic for the database''s change broadcasts, presence_topic for presence and client broadcasts — and replay_since, from when to replay after a topic_closed to miss nothing. No row for anyone else.';
-revoke execute on function public.realtime_topics(text, uuid) from public, anon;
-grant execute on function public.realtime_topics(text, uuid) to authenticated, service_role;
+comment on function public.realtime_topics(text, uuid, text) is
+  'Members: the private Realtime topics of a workspace (family workspace) or brand DNA (family brand_dna) — topic for the database''s change broadcasts, presence_topic for presence and client broadcasts — in the current access epoch, or with after_epoch in the epoch that followed that one (to catch up one step at a time after a topic_closed), and replay_since, from when to replay on joining them to miss nothing. No row for anyone else, former members included. SECURITY DEFINER to read private.realtime_epoch_successions; applies the read policies of workspaces and brand_dna itself.';
+revoke execute on function public.realtime_topics(text, uuid, text) from public, anon;
+grant execute on function public.realtime_topics(text, uuid, text) to authenticated, service_role;
 
 revoke execute on all functions in schema private from public;

@@ -3,14 +3,14 @@
 // loses access; public.realtime_topics() reads it under the caller's RLS, so only members learn it.
 import * as z from 'zod';
 import { IdSchema } from '../../../sdk/src/contract.ts';
-import { RealtimeTopicsSchema, realtimeTopicsFromRow, type RealtimeTopicsRow } from '../../../sdk/src/realtime-topics.ts';
+import { RealtimeTopicsQuerySchema, RealtimeTopicsSchema, realtimeTopicsFromRow, type RealtimeTopicsRow } from '../../../sdk/src/realtime-topics.ts';
 import { problem } from '../../_shared/problems.ts';
 import { json, route, type RouteSpec } from '../registry.ts';
 
 const TAG = 'Realtime';
 const IdParams = z.strictObject({ id: IdSchema });
 const MOVING =
-  'When someone loses access to the workspace, these topics get a last `topic_closed` broadcast and new ones replace them: ask again then (the SDK\'s watch and presence do it for you).';
+  'When someone loses access to the workspace, these topics get a last `topic_closed` broadcast and new ones replace them: ask again then with `after` set to the closed epoch, and join the answer with broadcast replay since `replaySince` (the SDK\'s watch and presence do it for you).';
 
 function topicsRoute(family: 'workspace' | 'brand_dna', path: string, operationId: string, what: string): RouteSpec {
   return route({
@@ -22,9 +22,10 @@ function topicsRoute(family: 'workspace' | 'brand_dna', path: string, operationI
     tag: TAG,
     auth: 'user',
     params: IdParams,
+    query: RealtimeTopicsQuerySchema,
     responses: { 200: { description: 'The current topics.', schema: RealtimeTopicsSchema } },
-    async handler({ params, once }) {
-      const [row] = await once((tx) => tx<RealtimeTopicsRow[]>`select * from public.realtime_topics(${family}, ${params.id})`);
+    async handler({ params, query, once }) {
+      const [row] = await once((tx) => tx<RealtimeTopicsRow[]>`select * from public.realtime_topics(${family}, ${params.id}, ${query.after ?? null})`);
       if (!row) throw problem.notFound(`There is no ${family === 'workspace' ? 'workspace' : 'brand DNA'} with this id that you can see.`);
       return json(realtimeTopicsFromRow(row));
     },

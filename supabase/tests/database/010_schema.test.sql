@@ -185,7 +185,7 @@ select set_eq($$
             ('private.keep_last_owner()'::regprocedure), ('private.sync_profile_from_auth_user()'::regprocedure),
             ('private.snapshot_brand_dna()'::regprocedure), ('private.broadcast_brand_dna_change()'::regprocedure),
             ('private.workspace_of_topic(text)'::regprocedure), ('private.close_realtime_epoch()'::regprocedure),
-            ('private.renew_realtime_epoch_on_lost_access()'::regprocedure),
+            ('private.renew_realtime_epoch_on_lost_access()'::regprocedure), ('public.realtime_topics(text,uuid,text)'::regprocedure),
             ('public.search_presets(text,text[],text,double precision[],double precision[],double precision[],text,double precision,text,uuid,integer)'::regprocedure) $$,
   'exactly the functions that must see past RLS are SECURITY DEFINER');
 select isnt_definer('public', 'restore_brand_dna_version', array['uuid', 'integer'], 'restore runs under the caller''s RLS');

@@ -1,11 +1,12 @@
 -- Realtime access epochs: a workspace's private topics carry workspaces.realtime_epoch, a random
 -- secret that is replaced whenever someone loses access (removed, left, account deleted, demoted to
--- viewer). The channel policies admit current members to the current epoch's topics only; the
--- database sends only there, tells every old topic `topic_closed` (without naming the new epoch),
--- and copies the old topics' recent changes to the new ones for clients that replay after moving.
--- Who can start a new epoch and who cannot, for every kind of caller.
+-- viewer). The database sends only to the current epoch's topics and tells every old topic
+-- `topic_closed` (without naming the new epoch); the channel policies admit current members only,
+-- to the topics of the current epoch and of the epochs it ended (never made-up ones); members learn
+-- the current topics, or the epoch that followed one, from public.realtime_topics(). Who can start
+-- a new epoch and who cannot, for every kind of caller.
 begin;
-select plan(99);
+select plan(105);
 
 select * from tests.create_team('a') \gset a_
 select * from tests.create_team('b') \gset b_
@@ -177,29 +178,26 @@ select is_empty(format($$select topic from realtime.messages where event = 'topi
 select is((select count(*) from realtime.messages where event = 'topic_closed' and topic like '%' || :'old_epoch' || '%' and private), 6::bigint,
   'the notices are private broadcasts');
 
--- The old topics' recent changes now also sit on the new topics, as they were, for clients that replay.
-select set_eq(format($$select topic, event, payload, inserted_at from realtime.messages where event = 'UPDATE' and payload ->> 'id' = %L and topic like '%%:%s'$$, :'bd1', :'new_epoch'),
-  format($$select replace(topic, %L, %L), event, payload, inserted_at from realtime.messages where event = 'UPDATE' and payload ->> 'id' = %L and topic like '%%:%s'$$,
-         :'old_epoch', :'new_epoch', :'bd1', :'old_epoch'),
-  'the change made before the removal is carried over to the new topics with its event, payload and time');
-select is_empty(format($$select 1 from realtime.messages where topic like '%%:%s%%' and event not in ('INSERT', 'UPDATE', 'DELETE')$$, :'new_epoch'),
-  'notices are not carried over');
-select is((select count(*) from realtime.messages where topic like '%:' || :'new_epoch' || ':presence'), 0::bigint,
-  'nor is anything carried to the presence side topics');
-update realtime.messages set inserted_at = inserted_at - interval '2 minutes' where topic like '%:' || :'new_epoch';
+-- Which epoch followed which is remembered, for members catching up one step at a time.
+select results_eq(format($$select next_epoch, ended_at from private.realtime_epoch_successions where workspace_id = %L and ended_epoch = %L$$, :'a_workspace_id', :'old_epoch'),
+  format($$values (%L, now())$$, :'new_epoch'), 'the ended epoch is recorded with its successor and when it ended');
+insert into private.realtime_epoch_successions (workspace_id, ended_epoch, next_epoch, ended_at)
+values (:'a_workspace_id', private.new_realtime_epoch(), private.new_realtime_epoch(), now() - interval '73 hours');
 select tests.authenticate_as_service_role();
 update public.workspaces set realtime_epoch = default where id = :'a_workspace_id';
 select tests.clear_authentication();
-select is_empty(format($$select 1 from realtime.messages where topic like '%%:%s' and payload ->> 'id' = %L$$, pg_temp.epoch(:'a_workspace_id'), :'bd1'),
-  'changes older than the catch-up window (a minute) are not carried over again');
-select pg_temp.epoch(:'a_workspace_id') as new_epoch \gset
+select is((select count(*) from private.realtime_epoch_successions where workspace_id = :'a_workspace_id' and ended_at < now() - interval '72 hours'), 0::bigint,
+  'successions older than Realtime keeps messages (72 hours) are forgotten at the next change');
+select is((select next_epoch from private.realtime_epoch_successions where workspace_id = :'a_workspace_id' and ended_epoch = :'new_epoch'),
+  pg_temp.epoch(:'a_workspace_id'), 'two changes in a row make a chain');
+select pg_temp.epoch(:'a_workspace_id') as newest_epoch \gset
 
 -- A change after the removal goes to the new topics only.
 select tests.authenticate_as(:'a_editor_id');
 update public.brand_dna set energy = .8 where id = :'bd1';
 select tests.clear_authentication();
 select set_eq(format($$select topic from realtime.messages where event = 'UPDATE' and (payload ->> 'revision')::int = 3 and payload ->> 'id' = %L$$, :'bd1'),
-  format($$values (%L), (%L)$$, private.realtime_topic('brand_dna', :'bd1', :'new_epoch'), private.realtime_topic('workspace', :'a_workspace_id', :'new_epoch')),
+  format($$values (%L), (%L)$$, private.realtime_topic('brand_dna', :'bd1', :'newest_epoch'), private.realtime_topic('workspace', :'a_workspace_id', :'newest_epoch')),
   'a change after the removal is sent to the new epoch''s topics only');
 select is_empty(format($$select 1 from realtime.messages where topic like '%%:%s%%' and event <> 'topic_closed' and (payload ->> 'revision')::int >= 3$$, :'old_epoch'),
   'the old topics get nothing after their notice');
@@ -207,8 +205,8 @@ select is_empty(format($$select 1 from realtime.messages where topic like '%%:%s
 -- =============================================================================================
 -- The policies: current members, current epoch
 -- =============================================================================================
-select private.realtime_topic('workspace', :'a_workspace_id', :'new_epoch') as ws_topic,
-       private.realtime_topic('brand_dna', :'bd1', :'new_epoch') as bd_topic,
+select private.realtime_topic('workspace', :'a_workspace_id', :'newest_epoch') as ws_topic,
+       private.realtime_topic('brand_dna', :'bd1', :'newest_epoch') as bd_topic,
        private.realtime_topic('workspace', :'a_workspace_id', :'old_epoch') as old_ws_topic,
        private.realtime_topic('brand_dna', :'bd1', :'old_epoch') as old_bd_topic \gset
 select tests.jwt_claims(:'a_viewer_id') as removed, tests.jwt_claims(:'a_editor_id') as editor, tests.jwt_claims(:'a_owner_id') as owner,
@@ -219,7 +217,7 @@ select tests.jwt_claims(:'a_viewer_id') as removed, tests.jwt_claims(:'a_editor_
 insert into public.workspace_members (workspace_id, user_id, role) values (:'a_workspace_id', :'editor2', 'editor');
 select ok(tests.realtime_can_write(:'demoted', :'bd_topic' || ':presence', 'broadcast'), 'an editor may broadcast on the side topic');
 update public.workspace_members set role = 'viewer' where workspace_id = :'a_workspace_id' and user_id = :'editor2';
-select isnt(pg_temp.epoch(:'a_workspace_id'), :'new_epoch', 'demoting them started another epoch');
+select isnt(pg_temp.epoch(:'a_workspace_id'), :'newest_epoch', 'demoting them started another epoch');
 select private.realtime_topic('workspace', :'a_workspace_id', pg_temp.epoch(:'a_workspace_id')) as ws_now,
        private.realtime_topic('brand_dna', :'bd1', pg_temp.epoch(:'a_workspace_id')) as bd_now \gset
 
@@ -240,9 +238,13 @@ select ok(not tests.realtime_can_read(:'anon', :'ws_now', 'broadcast'), 'anon ma
 select ok(tests.realtime_can_read(:'service', :'ws_now', 'broadcast'), 'the service role may (it bypasses RLS)');
 
 -- Read, other epochs and no epoch
-select ok(not tests.realtime_can_read(:'owner', :'old_ws_topic', 'broadcast'), 'nobody joins an old epoch''s topic, not even an owner');
-select ok(not tests.realtime_can_read(:'editor', :'old_bd_topic', 'broadcast'), 'nor an old brand DNA topic');
-select ok(not tests.realtime_can_read(:'removed', :'old_ws_topic', 'broadcast'), 'nor the removed member, their own old topic');
+-- Ended epochs' topics carry nothing but their topic_closed; current members may still join them,
+-- to find that notice in the replay when a second change of epoch overtook them.
+select ok(tests.realtime_can_read(:'owner', :'old_ws_topic', 'broadcast'), 'an owner may join an ended epoch''s topic');
+select ok(tests.realtime_can_read(:'demoted', :'old_bd_topic', 'broadcast'), 'so may a member demoted since');
+select ok(not tests.realtime_can_read(:'removed', :'old_ws_topic', 'broadcast'), 'the removed member may not join their own old topic again');
+select ok(not tests.realtime_can_read(:'removed_owner', :'old_bd_topic', 'broadcast'), 'nor may a removed owner');
+select ok(not tests.realtime_can_read(:'outsider_claims', :'old_ws_topic', 'broadcast'), 'nor a non-member');
 select ok(not tests.realtime_can_read(:'owner', 'workspace:' || :'a_workspace_id', 'broadcast'), 'the epoch-less workspace topic of before is closed to all');
 select ok(not tests.realtime_can_read(:'owner', 'brand_dna:' || :'bd1', 'broadcast'), 'and so is the epoch-less brand DNA topic');
 select ok(not tests.realtime_can_read(:'owner', 'brand_dna:' || :'bd1' || ':presence', 'presence'), 'and its epoch-less side topic');
@@ -261,22 +263,30 @@ select ok(tests.realtime_can_write(:'owner', :'ws_now' || ':presence', 'presence
 select ok(tests.realtime_can_write(:'demoted', :'bd_now' || ':presence', 'presence'), 'a member demoted to viewer still shares presence');
 select ok(not tests.realtime_can_write(:'demoted', :'bd_now' || ':presence', 'broadcast'), 'but may no longer broadcast');
 select ok(not tests.realtime_can_write(:'removed', :'bd_now' || ':presence', 'presence'), 'a removed member shares nothing on the new side topic');
-select ok(not tests.realtime_can_write(:'editor', :'old_bd_topic' || ':presence', 'broadcast'), 'nobody writes on an old epoch''s side topic');
+select ok(not tests.realtime_can_write(:'removed', :'old_bd_topic' || ':presence', 'presence'), 'a removed member shares nothing on an old side topic either');
 select ok(not tests.realtime_can_write(:'editor', 'brand_dna:' || :'bd1' || ':presence', 'broadcast'), 'nor on the epoch-less side topic');
 select ok(not tests.realtime_can_write(:'owner', :'ws_now', 'broadcast', 'topic_closed', '{}'), 'no client can write a topic_closed on a database topic');
 
 -- =============================================================================================
 -- public.realtime_topics(): where members listen now
 -- =============================================================================================
-select ok(not has_function_privilege('anon', 'public.realtime_topics(text,uuid)', 'execute'), 'anon cannot call realtime_topics');
+select private.realtime_topic('workspace', :'a_workspace_id', :'new_epoch') as new_ws_topic, pg_temp.epoch(:'a_workspace_id') as epoch_now \gset
+select ok(not has_function_privilege('anon', 'public.realtime_topics(text,uuid,text)', 'execute'), 'anon cannot call realtime_topics');
 select tests.authenticate_as(:'a_viewer_id');
 select is_empty(format($$select * from public.realtime_topics('workspace', %L)$$, :'a_workspace_id'), 'a removed member learns no topic');
 select tests.authenticate_as(:'outsider');
 select is_empty(format($$select * from public.realtime_topics('brand_dna', %L)$$, :'bd1'), 'nor does a non-member');
 select tests.authenticate_as(:'editor2');
-select results_eq(format($$select workspace_id, topic, presence_topic, replay_since from public.realtime_topics('workspace', %L)$$, :'a_workspace_id'),
-  format($$values (%L::uuid, %L, %L, now() - interval '1 minute')$$, :'a_workspace_id', :'ws_now', :'ws_now' || ':presence'),
-  'a member gets the workspace''s current topics, and to replay from a minute ago');
+select results_eq(format($$select workspace_id, epoch, topic, presence_topic, replay_since from public.realtime_topics('workspace', %L)$$, :'a_workspace_id'),
+  format($$values (%L::uuid, %L, %L, %L, now() - interval '1 minute')$$, :'a_workspace_id', :'epoch_now', :'ws_now', :'ws_now' || ':presence'),
+  'a member gets the workspace''s current epoch and topics, and to replay from a minute ago');
+select results_eq(format($$select epoch, topic, replay_since from public.realtime_topics('workspace', %L, after_epoch => %L)$$, :'a_workspace_id', :'old_epoch'),
+  format($$values (%L, %L, now() - interval '1 minute')$$, :'new_epoch', :'new_ws_topic'),
+  'after an ended epoch, the one that followed it (even when it has ended too), to replay from a minute before it began');
+select is((select epoch from public.realtime_topics('workspace', :'a_workspace_id', after_epoch => :'epoch_now')), :'epoch_now',
+  'after the current epoch, the current one');
+select is((select epoch from public.realtime_topics('brand_dna', :'bd1', after_epoch => 'not an epoch')), :'epoch_now',
+  'after an unknown epoch, the current one');
 select results_eq(format($$select workspace_id, topic, presence_topic from public.realtime_topics('brand_dna', %L)$$, :'bd1'),
   format($$values (%L::uuid, %L, %L)$$, :'a_workspace_id', :'bd_now', :'bd_now' || ':presence'),
   'and a brand DNA''s, with the workspace it belongs to');
@@ -312,9 +322,15 @@ select trigger_is('public', 'workspace_members', 'workspace_members_renew_realti
   'demotions renew the epoch');
 select trigger_is('public', 'workspaces', 'workspaces_close_realtime_epoch', 'private', 'close_realtime_epoch', 'a new epoch closes the old topics');
 select trigger_is('public', 'workspaces', 'workspaces_close_realtime_topics', 'private', 'close_realtime_epoch', 'deleting a workspace closes its topics');
-select ok(not has_function_privilege('authenticated', 'private.close_realtime_topics(uuid,text)', 'execute')
-          and not has_function_privilege('authenticated', 'private.carry_over_realtime_changes(text,text)', 'execute'),
-  'users cannot close topics or write to them through the helpers');
+select ok(not has_function_privilege('authenticated', 'private.close_realtime_topics(uuid,text)', 'execute'),
+  'users cannot close topics through the helper');
+select ok(not has_table_privilege('authenticated', 'private.realtime_epoch_successions', 'select,insert,update,delete')
+          and not has_table_privilege('service_role', 'private.realtime_epoch_successions', 'insert,update,delete'),
+  'nobody but the trigger writes the successions, and users do not read them');
+select tests.authenticate_as(:'a_viewer_id');
+select is_empty(format($$select * from public.realtime_topics('workspace', %L, after_epoch => %L)$$, :'a_workspace_id', :'old_epoch'),
+  'a removed member learns no successor either');
+select tests.clear_authentication();
 
 select * from finish();
 rollback;
