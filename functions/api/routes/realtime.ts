@@ -23,7 +23,7 @@ function topicsRoute(family: 'workspace' | 'brand_dna', path: string, operationI
     auth: 'user',
     params: IdParams,
     query: RealtimeTopicsQuerySchema,
-    responses: { 200: { description: 'The current topics.', schema: RealtimeTopicsSchema } },
+    responses: { 200: { description: 'The current topics, or with `after` those of the epoch that followed it.', schema: RealtimeTopicsSchema } },
     async handler({ params, query, once }) {
       const [row] = await once((tx) => tx<RealtimeTopicsRow[]>`select * from public.realtime_topics(${family}, ${params.id}, ${query.after ?? null})`);
       if (!row) throw problem.notFound(`There is no ${family === 'workspace' ? 'workspace' : 'brand DNA'} with this id that you can see.`);
