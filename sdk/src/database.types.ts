@@ -517,8 +517,9 @@ export type Database = {
         }[]
       }
       realtime_topics: {
-        Args: { family: string; target: string }
+        Args: { after_epoch?: string; family: string; target: string }
         Returns: {
+          epoch: string
           presence_topic: string
           replay_since: string
           topic: string
