@@ -109,6 +109,34 @@ describe('watch', () => {
     expect(changes).toEqual([]);
     await watched.data!();
   });
+
+  it('delivers each revision once, and says when revisions went missing', async () => {
+    const errors: StudioError[] = [];
+    const changes: BrandDnaChange[] = [];
+    const watched = await team.viewer.studio.brandDna.watch(team.brandDnaId, (c) => changes.push(c), { onError: (e) => errors.push(e) });
+    const [row] = await sql<{ record: Record<string, unknown> }[]>`select to_jsonb(b) as record from public.brand_dna b where id = ${team.brandDnaId}`;
+    const base = row!.record.revision as number;
+    const at = (revision: number) => ({
+      id: team.brandDnaId,
+      workspace_id: team.workspaceId,
+      operation: 'UPDATE',
+      revision,
+      version: row!.record.version,
+      actor_id: null,
+      changed: [],
+      record: { ...row!.record, revision },
+    });
+    const { topic } = (await team.viewer.studio.brandDna.realtimeTopics(team.brandDnaId)).data!;
+    // As after a move: a revision replayed that had arrived already, an older one, then a jump.
+    for (const revision of [base + 1, base + 1, base, base + 2, base + 4]) {
+      await sql`select realtime.send(${sql.json(at(revision) as never)}, 'UPDATE', ${topic}, true)`;
+    }
+    await until(() => changes.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(changes.map((c) => c.revision)).toEqual([base + 1, base + 2, base + 4]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'realtime_missed_changes', message: expect.stringContaining(`revisions ${base + 3} to ${base + 3}`) })]);
+    await watched.data!();
+  });
 });
 
 describe('presence', () => {
