@@ -10,9 +10,9 @@
 --   brand_dna:<brand DNA id>:<epoch>     the changes of one brand DNA
 --   <either of them>:presence            presence and client broadcasts, as before
 --
--- The channel policies admit members to the topics of the current epoch only. When someone loses
--- access (removed, left, account deleted, or demoted to viewer, who may no longer broadcast), the
--- same transaction replaces the epoch with a new random one, and:
+-- The channel policies admit members only, and only to topics of their workspace's epochs. When
+-- someone loses access (removed, left, account deleted, or demoted to viewer, who may no longer
+-- broadcast), the same transaction replaces the epoch with a new random one, and:
 --
 -- - the database sends only to the new epoch's topics, so nothing committed after the removal
 --   reaches the old ones. The broadcast trigger reads the epoch FOR SHARE: a change racing the

@@ -1,6 +1,6 @@
 // Where members listen for live changes: the current private Realtime topics of a workspace or a
 // brand DNA. They carry the workspace's access epoch, which the database replaces whenever someone
-// loses access; public.realtime_topics() reads it under the caller's RLS, so only members learn it.
+// loses access; public.realtime_topics() answers members only, so whoever lost access learns nothing.
 import * as z from 'zod';
 import { IdSchema } from '../../../sdk/src/contract.ts';
 import { RealtimeTopicsQuerySchema, RealtimeTopicsSchema, realtimeTopicsFromRow, type RealtimeTopicsRow } from '../../../sdk/src/realtime-topics.ts';
