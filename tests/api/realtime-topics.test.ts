@@ -3,7 +3,7 @@
 // `after`, the epoch that followed a closed one. Former members, and everyone else, get 404.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RealtimeTopicsSchema } from '../../sdk/src/index.ts';
-import { call, closeDb, createBrandDna, createTeam, expectProblem, expectStatus, snapshot, stack, ZERO_UUID, type Team } from './helpers.ts';
+import { call, closeDb, createBrandDna, createTeam, expectProblem, expectStatus, snapshot, stack, ZERO_UUID, type CallOptions, type Team } from './helpers.ts';
 
 let team: Team;
 let brandDnaId: string;
@@ -14,9 +14,9 @@ beforeAll(async () => {
 });
 afterAll(closeDb);
 
-const workspaceTopics = (as: Parameters<typeof call>[1]['as'], after?: string) =>
+const workspaceTopics = (as: CallOptions['as'], after?: string) =>
   call(`/workspaces/${team.workspaceId}/realtime${after ? `?after=${after}` : ''}`, { as });
-const brandTopics = (as: Parameters<typeof call>[1]['as'], after?: string) =>
+const brandTopics = (as: CallOptions['as'], after?: string) =>
   call(`/brand-dna/${brandDnaId}/realtime${after ? `?after=${after}` : ''}`, { as });
 
 describe('the realtime topics', () => {
