@@ -17,10 +17,10 @@ import type { Database } from './database.types.ts';
 import { createRequester, fail, ok, type QueryValue, type StudioError, type StudioResult } from './http.ts';
 import {
   joinPresence,
-  Subscriptions,
+  subscriptionsOf,
   watchChanges,
   type BrandDnaChange,
-  type FeedLocation,
+  type FeedSource,
   type Presence,
   type PresenceMember,
   type Unsubscribe,
@@ -165,7 +165,7 @@ export function createStudioClient(options: StudioClientOptions) {
   // Private channels are authorized by the token on the socket: keep it current when the session
   // is refreshed. Signing out ends every subscription at once: Realtime ignores the opaque
   // publishable key as a new token, so the channels would otherwise live until the old token expires.
-  const subscriptions = new Subscriptions(supabase);
+  const subscriptions = subscriptionsOf(supabase);
   supabase.auth.onAuthStateChange((event) => {
     if (event === 'TOKEN_REFRESHED' || event === 'SIGNED_IN') void supabase.realtime.setAuth();
     if (event === 'SIGNED_OUT') {
@@ -181,16 +181,7 @@ export function createStudioClient(options: StudioClientOptions) {
   // Realtime topics carry the workspace's access epoch: the API names the current ones, or those
   // that followed a closed epoch (`after`).
   const realtimeTopics = (path: string, after?: string) => request('GET', path, { query: { after }, schema: RealtimeTopicsSchema });
-  const locateIn =
-    (path: string, which: 'topic' | 'presenceTopic') =>
-    async (after?: string): Promise<StudioResult<FeedLocation>> => {
-      const found = await realtimeTopics(path, after);
-      return found.error ? found : ok({ topic: found.data[which], epoch: found.data.epoch, replaySince: Date.parse(found.data.replaySince) });
-    };
-  const changesOf = (family: 'workspace' | 'brand_dna', path: string, targetId: string) => ({
-    key: `${family}:${targetId}`,
-    locate: locateIn(`${path}/${id(targetId)}/realtime`, 'topic'),
-  });
+  const feedOf = (key: string, path: string, presenceKey?: string): FeedSource => ({ key, locate: (after) => realtimeTopics(path, after), presenceKey });
 
   const auth = {
     async signUp(input: { email: string; password: string; displayName?: string }): Promise<StudioResult<AuthResult>> {
@@ -243,7 +234,7 @@ export function createStudioClient(options: StudioClientOptions) {
     /** Every brand DNA change in the workspace, as it happens (members only; ends with
      * `realtime_access_revoked` when you lose access). */
     watch: (workspaceId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
-      withRealtime(() => watchChanges(subscriptions, changesOf('workspace', '/workspaces', workspaceId), handler, watchOptions)),
+      withRealtime(() => watchChanges(subscriptions, feedOf(`workspace:${workspaceId}`, `/workspaces/${id(workspaceId)}/realtime`), handler, watchOptions)),
     /** The workspace's current private Realtime topics (members), or those that followed the
      * closed epoch `after`: for listening without the SDK's watch. */
     realtimeTopics: (workspaceId: string, after?: string) => realtimeTopics(`/workspaces/${id(workspaceId)}/realtime`, after),
@@ -334,7 +325,7 @@ export function createStudioClient(options: StudioClientOptions) {
       request('GET', '/brand-dna/export', { query: { workspaceId }, schema: files.StudioBrandDnaListSchema }),
     /** Teammates' changes of this brand DNA as they happen; resolves once listening. */
     watch: (brandDnaId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
-      withRealtime(() => watchChanges(subscriptions, changesOf('brand_dna', '/brand-dna', brandDnaId), handler, watchOptions)),
+      withRealtime(() => watchChanges(subscriptions, feedOf(`brand_dna:${brandDnaId}`, `/brand-dna/${id(brandDnaId)}/realtime`), handler, watchOptions)),
     /** The brand DNA's current private Realtime topics (members), or those that followed the
      * closed epoch `after`: for listening without the SDK's watch and presence. */
     realtimeTopics: (brandDnaId: string, after?: string) => realtimeTopics(`/brand-dna/${id(brandDnaId)}/realtime`, after),
@@ -348,11 +339,7 @@ export function createStudioClient(options: StudioClientOptions) {
       withRealtime(async () => {
         const key = presenceOptions.key ?? (await currentUserId());
         if (!key) return fail({ code: 'session_missing', status: 0, message: 'sign in (or give a presence key) first' });
-        const source = {
-          key: `brand_dna:${brandDnaId}:presence`,
-          locate: locateIn(`/brand-dna/${id(brandDnaId)}/realtime`, 'presenceTopic'),
-          presenceKey: key,
-        };
+        const source = feedOf(`brand_dna:${brandDnaId}:presence`, `/brand-dna/${id(brandDnaId)}/realtime`, key);
         return joinPresence(subscriptions, source, state, presenceOptions.onChange, presenceOptions);
       }),
   };

@@ -6,41 +6,28 @@ import * as z from 'zod';
 import { toIsoTimestamp } from './mapping.ts';
 import { IdSchema, TimestampSchema } from './schemas.ts';
 
-const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
-/** A workspace's access epoch: 32 lower-case hex characters, random. */
-export const EpochSchema = z.string().regex(/^[0-9a-f]{32}$/, { error: 'must be an access epoch (32 lower-case hex characters)' });
-/** `workspace:<id>:<epoch>` or `brand_dna:<id>:<epoch>`. */
-export const REALTIME_TOPIC_PATTERN = new RegExp(`^(?:workspace|brand_dna):${UUID}:[0-9a-f]{32}$`);
-
 /** The event of the last message on a topic whose epoch has ended. */
 export const TOPIC_CLOSED_EVENT = 'topic_closed';
 
 export const RealtimeTopicsQuerySchema = z
   .strictObject({
-    after: EpochSchema.optional().describe(
-      'An epoch whose topics were closed: answer with the epoch that followed it (which may have ended too; follow on until it has not) instead of the current one.',
-    ),
+    after: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, { error: 'must be an access epoch (32 lower-case hex characters)' })
+      .optional()
+      .describe('A closed epoch: answer with the one that followed it (it may have ended too: then ask again).'),
   })
   .meta({ id: 'RealtimeTopicsQuery' });
 
-export const RealtimeTopicsSchema = z
-  .object({
-    workspaceId: IdSchema,
-    epoch: EpochSchema.describe('The access epoch these topics belong to; pass it as `after` when they are closed.'),
-    topic: z
-      .string()
-      .regex(REALTIME_TOPIC_PATTERN)
-      .describe('Private topic of the database\'s change broadcasts (INSERT, UPDATE, DELETE and the final topic_closed); clients may only read it.'),
-    presenceTopic: z.string().describe('Its side topic (`<topic>:presence`) for presence and client broadcasts (editors and owners).'),
-    replaySince: TimestampSchema.describe(
-      'Join with broadcast replay since this time: after a move, the replay holds everything sent there meanwhile, including a topic_closed if this epoch has ended too.',
-    ),
-  })
-  .meta({
-    id: 'RealtimeTopics',
-    description:
-      'Private Realtime topics of an access epoch. They change when someone loses access to the workspace: the old ones get a `topic_closed` broadcast, and members ask again with `after` set to the old epoch.',
-  });
+/** The answer of GET …/realtime, as the client checks it (the API adds the descriptions: they would
+ * only weigh on apps' bundles). */
+export const RealtimeTopicsSchema = z.object({
+  workspaceId: IdSchema,
+  epoch: z.string(),
+  topic: z.string(),
+  presenceTopic: z.string(),
+  replaySince: TimestampSchema,
+});
 export type RealtimeTopics = z.infer<typeof RealtimeTopicsSchema>;
 
 /** A row of public.realtime_topics(). */

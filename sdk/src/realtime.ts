@@ -14,7 +14,7 @@ import * as z from 'zod';
 import { AXES, type AxisName } from './axes.ts';
 import type { StudioError, StudioResult } from './http.ts';
 import { brandDnaFromRow, type BrandDnaRow } from './mapping.ts';
-import { TOPIC_CLOSED_EVENT } from './realtime-topics.ts';
+import { TOPIC_CLOSED_EVENT, type RealtimeTopics } from './realtime-topics.ts';
 import { BrandDnaSchema, IdSchema, SemverSchema, type BrandDna } from './schemas.ts';
 
 export type ChangeOperation = 'INSERT' | 'UPDATE' | 'DELETE';
@@ -159,12 +159,8 @@ function channelError(reason: unknown, fallback: string): StudioError {
   return { code: /unauthori[sz]ed|permission/i.test(message) ? 'realtime_unauthorized' : 'realtime_error', status: 0, message };
 }
 
-/** Where a feed listens: its topic, the access epoch of that topic, and from when (ms) to replay. */
-export interface FeedLocation {
-  topic: string;
-  epoch?: string;
-  replaySince?: number;
-}
+/** Where a feed listens: the topics of an access epoch (the API's answer), or one fixed topic. */
+export type FeedLocation = Pick<RealtimeTopics, 'topic'> & Partial<RealtimeTopics>;
 
 /**
  * What a feed follows: `key` names it for good (watchers with the same key share one channel),
@@ -186,236 +182,182 @@ interface Listener {
   onClose?: (error: StudioError) => void;
 }
 
-/** Answers of the API that mean "not for you (any more)". */
-const NO_ACCESS = new Set([401, 403, 404]);
-/** Joins to try when following a feed: another change of epoch may overtake a move. */
-const FOLLOW_ATTEMPTS = 3;
-/** Realtime replays at most this many stored messages per join. */
-const REPLAY_LIMIT = 25;
+/** One private channel shared by the watchers of one feed, wherever the feed has moved. */
+export interface Feed {
+  readonly listeners: Set<Listener>;
+  /** Presence feeds: resolves (true) once the first presence state has arrived. */
+  presenceSynced?: Promise<boolean>;
+  /** The current channel. */
+  readonly channel: RealtimeChannel;
+  /** Shares `state` on the current topic, and on every topic the feed moves to. */
+  track(state: Record<string, unknown>): Promise<string>;
+  /** Leaves for good, telling the watchers why when there is a reason. */
+  close(reason?: StudioError): Promise<void>;
+}
 
 /**
- * One private channel shared by the watchers of one feed, which follows the feed from topic to
- * topic. On `topic_closed` it asks which topic came next and moves: it joins the new topic with
- * replay (so nothing sent meanwhile is lost, and a topic_closed there too is found and followed in
- * turn), shares presence there, and only then leaves the old one. Whoever lost access learns it
- * from `locate`, and the feed ends with `realtime_access_revoked`.
+ * Joins the feed's topic, and follows the feed from topic to topic. On `topic_closed` it asks
+ * which topic came next and moves: it joins the new topic with replay (so nothing sent meanwhile is
+ * lost, and a topic_closed there too is found and followed in turn), shares presence there, and
+ * only then leaves the old one. Whoever lost access learns it from `locate`, and the feed ends with
+ * `realtime_access_revoked`. (A closure rather than a class: minifiers shorten its variables.)
  */
-export class Feed {
-  readonly listeners = new Set<Listener>();
-  /** Presence feeds: resolves (true) once the first channel's first presence state has arrived. */
-  presenceSynced?: Promise<boolean>;
-  private channel: RealtimeChannel | undefined;
-  private topic: string | undefined;
-  private epoch: string | undefined;
-  /** Channels joined by a move: what they replay was sent after the feed began, so it counts. */
-  private readonly catchingUp = new WeakSet<RealtimeChannel>();
-  /** The channel being joined by a move; its messages count already. */
-  private incoming: RealtimeChannel | undefined;
-  /** Left on purpose: their closing is no news. */
-  private readonly retired = new WeakSet<RealtimeChannel>();
-  private tracked: Record<string, unknown> | undefined;
-  private moving = false;
-  private moveAgain = false;
-  private closed = false;
+async function openFeed(supabase: SupabaseClient, source: FeedSource, onEnd: () => void): Promise<StudioResult<Feed>> {
+  const { key, presenceKey } = source;
+  const listeners = new Set<Listener>();
+  let channel: RealtimeChannel | undefined;
+  let location: FeedLocation | undefined;
+  let tracked: Record<string, unknown> | undefined;
+  let moving = false;
+  let moveAgain = false;
+  let closed = false;
 
-  constructor(
-    private readonly supabase: SupabaseClient,
-    private readonly source: FeedSource,
-    private readonly onEnd: () => void,
-  ) {}
+  const feed: Feed = {
+    listeners,
+    get channel() {
+      return channel!;
+    },
+    track: (state) => channel!.track((tracked = state)),
+    async close(reason) {
+      if (closed) return;
+      closed = true;
+      onEnd();
+      await supabase.removeChannel(channel!);
+      if (reason) for (const listener of listeners) listener.onClose?.(reason);
+      listeners.clear();
+    },
+  };
 
-  /** Joins the feed's current topic. */
-  async start(): Promise<StudioResult<Feed>> {
-    const failure = await this.follow(null);
-    return failure ? { data: null, error: failure } : { data: this, error: null };
-  }
-
-  get timeout(): number {
-    return this.channel?.timeout ?? 10_000;
-  }
-
-  presenceState(): Record<string, unknown[]> {
-    return this.channel?.presenceState() ?? {};
-  }
-
-  /** Shares `state` on the current topic, and on every topic the feed moves to. */
-  async track(state: Record<string, unknown>): Promise<string> {
-    this.tracked = state;
-    return this.channel ? this.channel.track(state) : 'closed';
-  }
-
-  /** Leaves for good, telling the watchers why when there is a reason. */
-  async close(reason?: StudioError): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.onEnd();
-    const listeners = [...this.listeners];
-    this.listeners.clear();
-    await Promise.all([this.channel, this.incoming].map((channel) => channel && this.retire(channel)));
-    if (reason) for (const listener of listeners) listener.onClose?.(reason);
-  }
-
-  private async retire(channel: RealtimeChannel): Promise<void> {
-    this.retired.add(channel);
-    await this.supabase.removeChannel(channel);
-  }
-
-  private received(channel: RealtimeChannel, message: Message): void {
-    if (channel !== this.channel && channel !== this.incoming) return;
-    if (message.event === TOPIC_CLOSED_EVENT) return void this.move(null);
-    // The first channel replays only to find a topic_closed sent between locating and joining.
-    if (message.meta?.replayed === true && !this.catchingUp.has(channel)) return;
-    for (const listener of this.listeners) listener.onBroadcast?.(message);
-  }
-
-  /** Follows the feed after a topic_closed (lost: null) or after the server closed its channel. */
-  private async move(lost: StudioError | null): Promise<void> {
-    if (this.moving) {
-      this.moveAgain = true;
-      return;
-    }
-    this.moving = true;
+  /** Follows the feed after a topic_closed, once more if another came meanwhile. */
+  async function move(): Promise<void> {
+    if (moving) return void (moveAgain = true);
+    moving = true;
     try {
       do {
-        this.moveAgain = false;
-        const failure = await this.follow(lost);
-        if (failure) return void (await this.close(failure));
-        lost = null;
-      } while (this.moveAgain && !this.closed);
+        moveAgain = false;
+        const failure = closed ? null : await follow();
+        if (failure) return void (await feed.close(failure));
+      } while (moveAgain);
     } finally {
-      this.moving = false;
+      moving = false;
     }
   }
 
   /**
    * Joins the topic that follows the feed's epoch (the current one at first), unless the feed is
-   * there already (then a closed channel, `lost`, stays lost, and a topic_closed that the database
-   * did not send changes nothing). Null when done, else why not.
+   * there already (a topic_closed that the database did not send changes nothing). Null when
+   * done, else why not.
    */
-  private async follow(lost: StudioError | null): Promise<StudioError | null> {
-    let failure: StudioError = lost ?? { code: 'realtime_error', status: 0, message: `could not follow ${this.source.key}` };
-    let refused: string | undefined;
-    for (let attempt = 0; attempt < FOLLOW_ATTEMPTS && !this.closed; attempt++) {
-      const located = await this.source.locate(this.epoch);
-      if (located.error) {
-        if (NO_ACCESS.has(located.error.status)) return this.noAccess(located.error);
-        failure = located.error;
-        await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
-        continue;
-      }
-      const { topic, epoch, replaySince } = located.data;
-      if (topic === this.topic) return lost;
-      // Refused twice for the same topic: no race with a new epoch, just no access.
-      if (topic === refused) return failure;
-      const joined = await this.connect(topic, replaySince, this.channel !== undefined);
-      if (joined.error) {
-        failure = joined.error;
-        refused = topic;
-        continue;
-      }
-      if (this.closed) {
-        await this.retire(joined.data);
-        return null;
-      }
-      const previous = this.channel;
-      [this.channel, this.topic, this.epoch, this.incoming] = [joined.data, topic, epoch, undefined];
-      if (previous) {
-        // Present on the new topic before leaving the old one, so the others never see a gap.
-        if (this.tracked) await joined.data.track(this.tracked);
-        await this.retire(previous);
-        for (const listener of this.listeners) listener.onPresenceSync?.(this);
-      }
+  async function follow(): Promise<StudioError | null> {
+    const located = await source.locate(location?.epoch);
+    if (located.error) {
+      // 401, 403, 404: not for you (any more).
+      const { status, message } = located.error;
+      if (status < 401 || status > 404) return located.error;
+      return { code: channel ? 'realtime_access_revoked' : 'realtime_unauthorized', status, message: `${key}: ${message}` };
+    }
+    if (located.data.topic === location?.topic) return null;
+    const previous = channel;
+    const joined = await connect(located.data, previous !== undefined);
+    if (joined.error) return joined.error;
+    if (closed) {
+      await supabase.removeChannel(joined.data);
       return null;
     }
-    return failure;
+    [channel, location] = [joined.data, located.data];
+    if (previous) {
+      // Present on the new topic before leaving the old one, so the others never see a gap.
+      if (tracked) await channel.track(tracked);
+      await supabase.removeChannel(previous);
+      for (const listener of listeners) listener.onPresenceSync?.(feed);
+    }
+    return null;
   }
 
-  private noAccess(error: StudioError): StudioError {
-    return this.channel
-      ? { code: 'realtime_access_revoked', status: error.status, message: `you no longer have access to ${this.source.key}: ${error.message}` }
-      : { code: 'realtime_unauthorized', status: error.status, message: `you may not listen to ${this.source.key}: ${error.message}` };
-  }
-
-  /** Joins one private channel, replaying stored broadcasts since `replaySince` when given. */
-  private async connect(topic: string, replaySince: number | undefined, catchUp: boolean): Promise<StudioResult<RealtimeChannel>> {
+  /**
+   * Joins one private channel, replaying stored broadcasts since `replaySince`. What a move
+   * replays was sent after the feed began, so it counts; the first channel replays only to find
+   * a topic_closed sent between locating and joining.
+   */
+  async function connect(at: FeedLocation, catchingUp: boolean): Promise<StudioResult<RealtimeChannel>> {
     // Private channels are authorized by the token on the socket: put the current one there first.
-    await this.supabase.realtime.setAuth();
-    const { presenceKey } = this.source;
-    const channel = this.supabase.channel(topic, {
+    await supabase.realtime.setAuth();
+    const topic = presenceKey === undefined ? at.topic : at.presenceTopic!;
+    const joining = supabase.channel(topic, {
       config: {
         private: true,
-        ...(replaySince === undefined ? {} : { broadcast: { replay: { since: Math.floor(replaySince), limit: REPLAY_LIMIT } } }),
-        ...(presenceKey === undefined ? {} : { presence: { key: presenceKey } }),
+        ...(at.replaySince && { broadcast: { replay: { since: Date.parse(at.replaySince), limit: 25 } } }),
+        ...(presenceKey !== undefined && { presence: { key: presenceKey } }),
       },
     });
-    this.incoming = channel;
-    if (catchUp) this.catchingUp.add(channel);
-    channel.on('broadcast', { event: '*' }, (message) => this.received(channel, message));
+    joining.on('broadcast', { event: '*' }, (message: Message) => {
+      if (message.event === TOPIC_CLOSED_EVENT) void move();
+      else if (catchingUp || !message.meta?.replayed) for (const listener of listeners) listener.onBroadcast?.(message);
+    });
     if (presenceKey !== undefined) {
-      // Registered before joining: the first state may arrive in the same read as the join's reply.
+      // Registered before joining (the first state may arrive in the same read as the join's reply),
+      // and on every channel: supabase-js keeps presence only where something listens.
       const synced = new Promise<boolean>((resolve) => {
-        channel.on('presence', { event: 'sync' }, () => {
+        joining.on('presence', { event: 'sync' }, () => {
           resolve(true);
-          if (channel === this.channel) for (const listener of this.listeners) listener.onPresenceSync?.(this);
+          if (joining === channel) for (const listener of listeners) listener.onPresenceSync?.(feed);
         });
       });
-      this.presenceSynced ??= synced;
+      feed.presenceSynced ??= synced;
     }
     return new Promise((resolve) => {
-      let state: 'joining' | 'joined' | 'failed' = 'joining';
-      channel.subscribe((status, err) => {
-        if (state === 'joining' && status === 'SUBSCRIBED') {
-          state = 'joined';
-          resolve({ data: channel, error: null });
-        } else if (state === 'joining') {
-          // Settle first: removing the channel reports CLOSED to this callback again.
-          state = 'failed';
-          if (this.incoming === channel) this.incoming = undefined;
-          resolve({ data: null, error: channelError(err, `could not join ${topic}: ${status.toLowerCase()}`) });
-          void this.retire(channel);
-        } else if (state === 'joined' && (status === 'CLOSED' || status === 'CHANNEL_ERROR') && !this.retired.has(channel) && channel === this.channel) {
-          // Closed by the server (token expired, access revoked, or a rejoin after a new epoch): follow or end.
-          void this.move(channelError(err, `${topic} was closed by the server`));
+      let settled = false;
+      joining.subscribe((status, err) => {
+        if (!settled) {
+          // Settle first: removing a channel that failed to join reports CLOSED here again.
+          settled = true;
+          if (status === 'SUBSCRIBED') return resolve({ data: joining, error: null });
+          resolve({ data: null, error: channelError(err, `could not join ${topic}: ${status}`) });
+          void supabase.removeChannel(joining);
+        } else if ((status === 'CLOSED' || status === 'CHANNEL_ERROR') && joining === channel) {
+          // Closed by the server (token expired, signed out elsewhere), not by us.
+          void feed.close(channelError(err, `${topic} was closed by the server`));
         }
       });
     });
   }
+
+  const failure = await follow();
+  return failure ? { data: null, error: failure } : { data: feed, error: null };
 }
 
 /**
  * The feeds of one client. supabase-js keeps one channel per topic, so watchers of the same feed
  * share it (it is left when the last one leaves), and signing out ends them all.
  */
-export class Subscriptions {
-  private readonly feeds = new Map<string, Promise<StudioResult<Feed>>>();
+export type Subscriptions = ReturnType<typeof subscriptionsOf>;
 
-  constructor(private readonly supabase: SupabaseClient) {}
-
-  /** Listens to the feed, joining it first if needed. */
-  async join(source: FeedSource, listener: Listener): Promise<StudioResult<{ feed: Feed; leave: Unsubscribe }>> {
-    let started = this.feeds.get(source.key);
-    if (!started) {
-      const feed: Feed = new Feed(this.supabase, source, () => this.feeds.get(source.key) === started && this.feeds.delete(source.key));
-      started = feed.start();
-      this.feeds.set(source.key, started);
-      void started.then((result) => result.error && this.feeds.delete(source.key));
-    }
-    const result = await started;
-    if (result.error) return result;
-    const feed = result.data;
-    feed.listeners.add(listener);
-    const leave = async () => {
-      if (!feed.listeners.delete(listener) || feed.listeners.size > 0) return;
-      await feed.close();
-    };
-    return { data: { feed, leave }, error: null };
-  }
-
-  /** Ends every subscription, telling each listener why. */
-  async closeAll(reason: StudioError): Promise<void> {
-    const all = await Promise.all(this.feeds.values());
-    await Promise.all(all.map((result) => result.data?.close(reason)));
-  }
+export function subscriptionsOf(supabase: SupabaseClient) {
+  const feeds = new Map<string, Promise<StudioResult<Feed>>>();
+  return {
+    /** Listens to the feed, joining it first if needed. */
+    async join(source: FeedSource, listener: Listener): Promise<StudioResult<{ feed: Feed; leave: Unsubscribe }>> {
+      let started = feeds.get(source.key);
+      if (!started) {
+        const forget = () => feeds.get(source.key) === started && feeds.delete(source.key);
+        started = openFeed(supabase, source, forget);
+        feeds.set(source.key, started);
+        void started.then((result) => result.error && forget());
+      }
+      const result = await started;
+      if (result.error) return result;
+      const feed = result.data;
+      feed.listeners.add(listener);
+      const leave = async () => {
+        if (feed.listeners.delete(listener) && feed.listeners.size === 0) await feed.close();
+      };
+      return { data: { feed, leave }, error: null };
+    },
+    /** Ends every subscription, telling each listener why. */
+    async closeAll(reason: StudioError): Promise<void> {
+      await Promise.all((await Promise.all(feeds.values())).map((result) => result.data?.close(reason)));
+    },
+  };
 }
 
 /** `brand_dna:<id>` carries changes of that brand DNA only, `workspace:<id>` of that workspace only. */
@@ -437,22 +379,19 @@ export async function watchChanges(
   options: WatchOptions = {},
 ): Promise<StudioResult<Unsubscribe>> {
   const scope = scopeOf(source.key);
-  const latest = new Map<string, { revision: number; deleted: boolean }>();
+  // The last revision delivered of each brand DNA (Infinity once deleted).
+  const latest = new Map<string, number>();
   const joined = await subscriptions.join(source, {
     onBroadcast: (message) => {
       const parsed = parseBrandDnaChange(message, scope);
       if (parsed.error) return options.onError?.(parsed.error);
       const change = parsed.data;
-      const last = latest.get(change.brandDnaId);
-      if (last && (last.deleted || change.revision < last.revision || (change.revision === last.revision && change.operation !== 'DELETE'))) return;
-      if (last && change.operation === 'UPDATE' && change.revision > last.revision + 1) {
-        options.onError?.({
-          code: 'realtime_missed_changes',
-          status: 0,
-          message: `revisions ${last.revision + 1} to ${change.revision - 1} of brand DNA ${change.brandDnaId} did not arrive: read it again`,
-        });
+      const last = latest.get(change.brandDnaId) ?? 0;
+      if (change.revision < last || (change.revision === last && change.operation !== 'DELETE')) return;
+      if (last && change.revision > last + 1) {
+        options.onError?.({ code: 'realtime_missed_changes', status: 0, message: `missed revisions of ${change.brandDnaId} before ${change.revision}` });
       }
-      latest.set(change.brandDnaId, { revision: change.revision, deleted: change.operation === 'DELETE' });
+      latest.set(change.brandDnaId, change.operation === 'DELETE' ? Infinity : change.revision);
       handler(change);
     },
     onClose: options.onClose,
@@ -522,12 +461,12 @@ function within(promise: Promise<boolean>, ms: number): Promise<boolean> {
  */
 export async function joinPresence<State extends Record<string, unknown>>(
   subscriptions: Subscriptions,
-  source: FeedSource & { presenceKey: string },
+  source: FeedSource,
   state: State,
   onChange: ((members: PresenceMember<State>[]) => void) | undefined,
   options: WatchOptions = {},
 ): Promise<StudioResult<Presence<State>>> {
-  const key = source.presenceKey;
+  const key = source.presenceKey!;
   const reported = new Set<string>();
   const reportForged = (memberKey: string, userId: string, ref: string) => {
     if (reported.has(ref)) return;
@@ -538,7 +477,7 @@ export async function joinPresence<State extends Record<string, unknown>>(
       message: `dropped a presence entry under the key ${memberKey}: it was tracked by user ${userId}`,
     });
   };
-  const membersOf = (feed: Feed) => presenceMembers<State>(feed.presenceState(), reportForged);
+  const membersOf = (feed: Feed) => presenceMembers<State>(feed.channel.presenceState(), reportForged);
   let onSync = () => {};
   const joined = await subscriptions.join(source, {
     onPresenceSync: (feed) => {
@@ -554,20 +493,20 @@ export async function joinPresence<State extends Record<string, unknown>>(
     await joined.data.leave();
     return { data: null, error: { code: 'realtime_error', status: 0, message } };
   };
-  if (!(await within(feed.presenceSynced ?? Promise.resolve(true), feed.timeout))) return fail(`no presence state arrived on ${source.key}`);
+  if (!(await within(feed.presenceSynced ?? Promise.resolve(true), feed.channel.timeout))) return fail(`no presence state arrived on ${source.key}`);
 
   const track = async (next: State): Promise<StudioResult<null>> => {
     const status = await feed.track(next);
     return status === 'ok' ? { data: null, error: null } : { data: null, error: { code: 'realtime_error', status: 0, message: `presence ${status}` } };
   };
-  const echoed = new Promise<boolean>((resolve) => (onSync = () => feed.presenceState()[key] !== undefined && resolve(true)));
+  const echoed = new Promise<boolean>((resolve) => (onSync = () => feed.channel.presenceState()[key] !== undefined && resolve(true)));
   const tracked = await track(state);
   if (tracked.error) {
     await joined.data.leave();
     return tracked;
   }
   onSync(); // the echo may have come with the track's reply
-  if (!(await within(echoed, feed.timeout))) return fail(`your presence did not appear on ${source.key} (not allowed to share it there?)`);
+  if (!(await within(echoed, feed.channel.timeout))) return fail(`your presence did not appear on ${source.key} (not allowed there?)`);
   onSync = () => {};
   return { data: { members, update: track, leave: joined.data.leave }, error: null };
 }

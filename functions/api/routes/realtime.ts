@@ -8,6 +8,15 @@ import { problem } from '../../_shared/problems.ts';
 import { json, route, type RouteSpec } from '../registry.ts';
 
 const TAG = 'Realtime';
+const RealtimeTopicsDocumented = RealtimeTopicsSchema.extend({
+  epoch: RealtimeTopicsSchema.shape.epoch.describe('The access epoch of these topics: pass it as `after` once they are closed.'),
+  topic: RealtimeTopicsSchema.shape.topic.describe('Private topic of the database\'s changes (INSERT, UPDATE, DELETE), then of its topic_closed; clients may only read it.'),
+  presenceTopic: RealtimeTopicsSchema.shape.presenceTopic.describe('`<topic>:presence`: presence, and broadcasts of editors and owners.'),
+  replaySince: RealtimeTopicsSchema.shape.replaySince.describe('Join with broadcast replay since this time: after a move, the replay holds all that was sent there meanwhile, a topic_closed included if this epoch has ended too.'),
+}).meta({
+  id: 'RealtimeTopics',
+  description: 'Private Realtime topics of an access epoch. When someone loses access to the workspace, they get a `topic_closed` broadcast; members then ask again with `after` set to their epoch.',
+});
 const IdParams = z.strictObject({ id: IdSchema });
 const MOVING =
   'When someone loses access to the workspace, these topics get a last `topic_closed` broadcast and new ones replace them: ask again then with `after` set to the closed epoch, and join the answer with broadcast replay since `replaySince` (the SDK\'s watch and presence do it for you).';
@@ -23,7 +32,7 @@ function topicsRoute(family: 'workspace' | 'brand_dna', path: string, operationI
     auth: 'user',
     params: IdParams,
     query: RealtimeTopicsQuerySchema,
-    responses: { 200: { description: 'The current topics, or with `after` those of the epoch that followed it.', schema: RealtimeTopicsSchema } },
+    responses: { 200: { description: 'The current topics, or with `after` those of the epoch that followed it.', schema: RealtimeTopicsDocumented } },
     async handler({ params, query, once }) {
       const [row] = await once((tx) => tx<RealtimeTopicsRow[]>`select * from public.realtime_topics(${family}, ${params.id}, ${query.after ?? null})`);
       if (!row) throw problem.notFound(`There is no ${family === 'workspace' ? 'workspace' : 'brand DNA'} with this id that you can see.`);
