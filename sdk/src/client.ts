@@ -32,7 +32,7 @@ import { capitalised } from './schemas.ts';
 import * as wire from './schemas.ts';
 import * as files from './studio-files.ts';
 
-export const SDK_VERSION = '0.1.0';
+export const SDK_VERSION = '0.2.0';
 
 export interface StudioClientOptions {
   /** The project URL (`SUPABASE_URL`), e.g. http://127.0.0.1:54321 */
