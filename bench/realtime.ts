@@ -38,10 +38,9 @@ export interface BenchStatement {
 
 /** A change of a brand DNA, as a teammate makes it: the project's trigger broadcasts it. */
 export const BRAND_DNA_UPDATE: BenchStatement = {
-  label: 'update public.brand_dna set name = …, energy = … where id = … (the brand_dna_broadcast trigger sends to brand_dna:<id>)',
+  label: 'update public.brand_dna set name = …, energy = … where id = … (the brand_dna_broadcast trigger sends to brand_dna:<id>:<epoch>)',
   event: 'UPDATE',
-  run: (tx, seq, topic) =>
-    tx`update public.brand_dna set name = ${`Bench ${seq}`}, energy = ${(seq % 100) / 100} where id = ${topic.slice('brand_dna:'.length)}`,
+  run: (tx, seq, topic) => tx`update public.brand_dna set name = ${`Bench ${seq}`}, energy = ${(seq % 100) / 100} where id = ${topic.split(':')[1]!}`,
   seqOf: (payload) => {
     const name = (payload.record as { name?: unknown } | null)?.name;
     return typeof name === 'string' && name.startsWith('Bench ') ? Number(name.slice('Bench '.length)) : undefined;
@@ -72,7 +71,8 @@ async function prepareDatabase(dbUrl: string, paths: number): Promise<{ users: S
     // Signed in: private channels need a live session behind the token.
     const users: SignedInUser[] = [];
     for (let i = 0; i < SUBSCRIBERS; i++) users.push(await insertSignedInUser(sql, { name: 'bench' }));
-    const [workspace] = await sql<{ id: string }[]>`insert into public.workspaces (name) values ('Realtime bench') returning id`;
+    const [workspace] = await sql<{ id: string; realtime_epoch: string }[]>`
+      insert into public.workspaces (name) values ('Realtime bench') returning id, realtime_epoch`;
     for (const [i, { id }] of users.entries()) {
       await sql`insert into public.workspace_members (workspace_id, user_id, role) values (${workspace!.id}, ${id}, ${i === 0 ? 'owner' : 'editor'})`;
     }
@@ -81,7 +81,7 @@ async function prepareDatabase(dbUrl: string, paths: number): Promise<{ users: S
       const [brand] = await sql<{ id: string }[]>`
         insert into public.brand_dna (workspace_id, slug, name, density, warmth, playfulness, sophistication, energy)
         values (${workspace!.id}, ${`bench-${i}`}, ${`Bench path ${i}`}, 0.5, 0.5, 0.5, 0.5, 0.5) returning id`;
-      topics.push(`brand_dna:${brand!.id}`);
+      topics.push(`brand_dna:${brand!.id}:${workspace!.realtime_epoch}`);
     }
     return { users, topics };
   } finally {
@@ -250,7 +250,7 @@ async function startSideRealtime(stack: Stack, keys: KeyRing, delivery: Delivery
 }
 
 export async function bench(): Promise<void> {
-  console.log(`Realtime: ${SUBSCRIBERS} supabase-js subscribers on one private brand_dna:<id> topic, ${MESSAGES} committed updates per path`);
+  console.log(`Realtime: ${SUBSCRIBERS} supabase-js subscribers on one private brand_dna:<id>:<epoch> topic, ${MESSAGES} committed updates per path`);
   console.log(`statement: ${STATEMENT.label}`);
   const stack = await startStack({ ephemeral: true, functions: false });
   const stackMode = resolveSettings().delivery;

@@ -17,20 +17,22 @@ import type { Database } from './database.types.ts';
 import { createRequester, fail, ok, type QueryValue, type StudioError, type StudioResult } from './http.ts';
 import {
   joinPresence,
-  Subscriptions,
+  subscriptionsOf,
   watchChanges,
   type BrandDnaChange,
+  type FeedSource,
   type Presence,
   type PresenceMember,
   type Unsubscribe,
   type WatchOptions,
 } from './realtime.ts';
+import { RealtimeTopicsSchema } from './realtime-topics.ts';
 import * as invitationWire from './invitations.ts';
 import { capitalised } from './schemas.ts';
 import * as wire from './schemas.ts';
 import * as files from './studio-files.ts';
 
-export const SDK_VERSION = '0.1.0';
+export const SDK_VERSION = '0.2.0';
 
 export interface StudioClientOptions {
   /** The project URL (`SUPABASE_URL`), e.g. http://127.0.0.1:54321 */
@@ -163,7 +165,7 @@ export function createStudioClient(options: StudioClientOptions) {
   // Private channels are authorized by the token on the socket: keep it current when the session
   // is refreshed. Signing out ends every subscription at once: Realtime ignores the opaque
   // publishable key as a new token, so the channels would otherwise live until the old token expires.
-  const subscriptions = new Subscriptions(supabase);
+  const subscriptions = subscriptionsOf(supabase);
   supabase.auth.onAuthStateChange((event) => {
     if (event === 'TOKEN_REFRESHED' || event === 'SIGNED_IN') void supabase.realtime.setAuth();
     if (event === 'SIGNED_OUT') {
@@ -175,6 +177,11 @@ export function createStudioClient(options: StudioClientOptions) {
   async function currentUserId(): Promise<string | null> {
     return (await supabase.auth.getSession()).data.session?.user.id ?? null;
   }
+
+  // Realtime topics carry the workspace's access epoch: the API names the current ones, or those
+  // that followed a closed epoch (`after`).
+  const realtimeTopics = (path: string, after?: string) => request('GET', path, { query: { after }, schema: RealtimeTopicsSchema });
+  const feedOf = (key: string, path: string, presenceKey?: string): FeedSource => ({ key, locate: (after) => realtimeTopics(path, after), presenceKey });
 
   const auth = {
     async signUp(input: { email: string; password: string; displayName?: string }): Promise<StudioResult<AuthResult>> {
@@ -224,9 +231,13 @@ export function createStudioClient(options: StudioClientOptions) {
       request('PATCH', `/workspaces/${id(workspaceId)}/members/${id(userId)}`, { body, schema: wire.MemberSchema }),
     removeMember: (workspaceId: string, userId: string) =>
       request('DELETE', `/workspaces/${id(workspaceId)}/members/${id(userId)}`, { schema: undefined }),
-    /** Every brand DNA change in the workspace, as it happens (members only). */
+    /** Every brand DNA change in the workspace, as it happens (members only; ends with
+     * `realtime_access_revoked` when you lose access). */
     watch: (workspaceId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
-      withRealtime(() => watchChanges(subscriptions, `workspace:${workspaceId}`, handler, watchOptions)),
+      withRealtime(() => watchChanges(subscriptions, feedOf(`workspace:${workspaceId}`, `/workspaces/${id(workspaceId)}/realtime`), handler, watchOptions)),
+    /** The workspace's current private Realtime topics (members), or those that followed the
+     * closed epoch `after`: for listening without the SDK's watch. */
+    realtimeTopics: (workspaceId: string, after?: string) => realtimeTopics(`/workspaces/${id(workspaceId)}/realtime`, after),
     /** Invites an e-mail address with a role (owners). The answer carries the link token, shown
      * only this once: put it into a link to your app for `invitations.accept({ token })`. */
     invite: (workspaceId: string, body: Body<typeof invitationWire.InvitationCreateSchema>) =>
@@ -252,7 +263,8 @@ export function createStudioClient(options: StudioClientOptions) {
       withRealtime(async () => {
         const userId = await currentUserId();
         if (!userId) return fail({ code: 'session_missing', status: 0, message: 'sign in first' });
-        const joined = await subscriptions.join(`user:${userId}`, {
+        const topic = `user:${userId}`;
+        const joined = await subscriptions.join({ key: topic, locate: async () => ok({ topic }) }, {
           onBroadcast: (message) => {
             const notice = invitationWire.invitationNoticeFromPayload(message.payload);
             if (notice) handler(notice);
@@ -313,7 +325,10 @@ export function createStudioClient(options: StudioClientOptions) {
       request('GET', '/brand-dna/export', { query: { workspaceId }, schema: files.StudioBrandDnaListSchema }),
     /** Teammates' changes of this brand DNA as they happen; resolves once listening. */
     watch: (brandDnaId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
-      withRealtime(() => watchChanges(subscriptions, `brand_dna:${brandDnaId}`, handler, watchOptions)),
+      withRealtime(() => watchChanges(subscriptions, feedOf(`brand_dna:${brandDnaId}`, `/brand-dna/${id(brandDnaId)}/realtime`), handler, watchOptions)),
+    /** The brand DNA's current private Realtime topics (members), or those that followed the
+     * closed epoch `after`: for listening without the SDK's watch and presence. */
+    realtimeTopics: (brandDnaId: string, after?: string) => realtimeTopics(`/brand-dna/${id(brandDnaId)}/realtime`, after),
     /** Shares that you are here (with `state`, e.g. your name or the axis you edit) and tells you
      * who else is. The presence key is your user id unless you give one. */
     presence: <State extends Record<string, unknown>>(
@@ -324,7 +339,8 @@ export function createStudioClient(options: StudioClientOptions) {
       withRealtime(async () => {
         const key = presenceOptions.key ?? (await currentUserId());
         if (!key) return fail({ code: 'session_missing', status: 0, message: 'sign in (or give a presence key) first' });
-        return joinPresence(subscriptions, `brand_dna:${brandDnaId}:presence`, key, state, presenceOptions.onChange, presenceOptions);
+        const source = feedOf(`brand_dna:${brandDnaId}:presence`, `/brand-dna/${id(brandDnaId)}/realtime`, key);
+        return joinPresence(subscriptions, source, state, presenceOptions.onChange, presenceOptions);
       }),
   };
 

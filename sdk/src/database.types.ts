@@ -389,6 +389,7 @@ export type Database = {
           created_by: string | null
           id: string
           name: string
+          realtime_epoch: string
           updated_at: string
         }
         Insert: {
@@ -396,6 +397,7 @@ export type Database = {
           created_by?: string | null
           id?: string
           name: string
+          realtime_epoch?: string
           updated_at?: string
         }
         Update: {
@@ -403,6 +405,7 @@ export type Database = {
           created_by?: string | null
           id?: string
           name?: string
+          realtime_epoch?: string
           updated_at?: string
         }
         Relationships: []
@@ -457,6 +460,7 @@ export type Database = {
           created_by: string | null
           id: string
           name: string
+          realtime_epoch: string
           updated_at: string
         }[]
         SetofOptions: {
@@ -507,6 +511,16 @@ export type Database = {
         Returns: {
           category: string
           preset_count: number
+        }[]
+      }
+      realtime_topics: {
+        Args: { after_epoch?: string; family: string; target: string }
+        Returns: {
+          epoch: string
+          presence_topic: string
+          replay_since: string
+          topic: string
+          workspace_id: string
         }[]
       }
       restore_brand_dna_version: {

@@ -6,4 +6,5 @@ export * from './studio-files.ts';
 export * from './client.ts';
 export * from './http.ts';
 export * from './realtime.ts';
+export * from './realtime-topics.ts';
 export type { Database, Json } from './database.types.ts';

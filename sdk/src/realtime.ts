@@ -1,15 +1,20 @@
 // Realtime helpers: teammates' edits arrive as private broadcasts that the database sends for every
-// change of a brand DNA (topics `brand_dna:<id>` and `workspace:<id>`, read-only for clients), and
-// who is editing is shared through presence on `brand_dna:<id>:presence`. Both join private
-// channels, so the user's token must be on the socket first (`realtime.setAuth`). Every subscription
-// is kept in a `Subscriptions` set, so that signing out can end them all at once. Nothing that
-// arrives is trusted: changes are checked against their schema, presence keys against the user id
-// the server verified, and what fails is dropped and reported through `onError`, never thrown.
+// change of a brand DNA (topics `brand_dna:<id>:<epoch>` and `workspace:<id>:<epoch>`, read-only for
+// clients), and who is editing is shared through presence on `brand_dna:<id>:<epoch>:presence`. The
+// epoch changes whenever someone loses access to the workspace: the old topics then get a last
+// `topic_closed`, and each subscription asks the API for its new topic and moves there by itself
+// (replaying what it missed), while whoever lost access is told `realtime_access_revoked`. All join
+// private channels, so the user's token must be on the socket first (`realtime.setAuth`). Every
+// subscription is kept in a `Subscriptions` set, so that signing out can end them all at once.
+// Nothing that arrives is trusted: changes are checked against their schema, presence keys against
+// the user id the server verified, and what fails is dropped and reported through `onError`, never
+// thrown.
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import * as z from 'zod';
 import { AXES, type AxisName } from './axes.ts';
 import type { StudioError, StudioResult } from './http.ts';
 import { brandDnaFromRow, type BrandDnaRow } from './mapping.ts';
+import { TOPIC_CLOSED_EVENT, type RealtimeTopics } from './realtime-topics.ts';
 import { BrandDnaSchema, IdSchema, SemverSchema, type BrandDna } from './schemas.ts';
 
 export type ChangeOperation = 'INSERT' | 'UPDATE' | 'DELETE';
@@ -138,12 +143,14 @@ export function parseBrandDnaChange(message: { event?: unknown; payload?: unknow
 export type Unsubscribe = () => Promise<void>;
 
 export interface WatchOptions {
-  /** Called once when the subscription ends without you leaving: the channel was closed by the
-   * server (token expired, access revoked, signed out elsewhere) or you signed out. */
+  /** Called once when the subscription ends without you leaving: you lost access to the workspace
+   * (`realtime_access_revoked`), the channel was closed by the server (token expired, signed out
+   * elsewhere), or you signed out. */
   onClose?: (error: StudioError) => void;
   /** Called for each message dropped as untrustworthy (`realtime_invalid_change`: not a valid
    * change of this brand DNA or workspace; `realtime_forged_presence`: a presence entry whose key
-   * names another user than the one who tracked it). The subscription goes on. */
+   * names another user than the one who tracked it), and when changes were missed
+   * (`realtime_missed_changes`: read the brand DNA again). The subscription goes on. */
   onError?: (error: StudioError) => void;
 }
 
@@ -152,125 +159,240 @@ function channelError(reason: unknown, fallback: string): StudioError {
   return { code: /unauthori[sz]ed|permission/i.test(message) ? 'realtime_unauthorized' : 'realtime_error', status: 0, message };
 }
 
+/** Where a feed listens: the topics of an access epoch (the API's answer), or one fixed topic. */
+export type FeedLocation = Pick<RealtimeTopics, 'topic'> & Partial<RealtimeTopics>;
+
+/**
+ * What a feed follows: `key` names it for good (watchers with the same key share one channel),
+ * `locate` says which topic carries it now, or which came after the epoch `after`. Topics with an
+ * access epoch change when someone loses access: the database then closes the old topic
+ * (`topic_closed`), and `locate(old epoch)` names the next one.
+ */
+export interface FeedSource {
+  key: string;
+  locate: (after?: string) => Promise<StudioResult<FeedLocation>>;
+  presenceKey?: string;
+}
+
+type Message = { event?: unknown; payload?: unknown; meta?: { replayed?: boolean } };
+
 interface Listener {
-  onBroadcast?: (message: { event?: unknown; payload?: unknown }) => void;
-  onPresenceSync?: (channel: RealtimeChannel) => void;
+  onBroadcast?: (message: Message) => void;
+  onPresenceSync?: (feed: Feed) => void;
   onClose?: (error: StudioError) => void;
 }
 
-interface SharedChannel {
-  channel: RealtimeChannel;
-  listeners: Set<Listener>;
-  /** Presence channels: resolves (true) once the first presence state has arrived. */
+/** One private channel shared by the watchers of one feed, wherever the feed has moved. */
+export interface Feed {
+  readonly listeners: Set<Listener>;
+  /** Presence feeds: resolves (true) once the first presence state has arrived. */
   presenceSynced?: Promise<boolean>;
+  /** The current channel. */
+  readonly channel: RealtimeChannel;
+  /** Shares `state` on the current topic, and on every topic the feed moves to. */
+  track(state: Record<string, unknown>): Promise<string>;
+  /** Leaves for good, telling the watchers why when there is a reason. */
+  close(reason?: StudioError): Promise<void>;
 }
 
 /**
- * The private channels of one client. supabase-js keeps one channel per topic, so watchers of the
- * same topic share it (it is left when the last one leaves), and signing out ends them all.
+ * Joins the feed's topic, and follows the feed from topic to topic. On `topic_closed` it asks
+ * which topic came next and moves: it joins the new topic with replay (so nothing sent meanwhile is
+ * lost, and a topic_closed there too is found and followed in turn), shares presence there, and
+ * only then leaves the old one. Whoever lost access learns it from `locate`, and the feed ends with
+ * `realtime_access_revoked`. (A closure rather than a class: minifiers shorten its variables.)
  */
-export class Subscriptions {
-  private readonly topics = new Map<string, Promise<StudioResult<SharedChannel>>>();
+async function openFeed(supabase: SupabaseClient, source: FeedSource, onEnd: () => void): Promise<StudioResult<Feed>> {
+  const { key, presenceKey } = source;
+  const listeners = new Set<Listener>();
+  let channel: RealtimeChannel | undefined;
+  let location: FeedLocation | undefined;
+  let tracked: Record<string, unknown> | undefined;
+  let moving = false;
+  let moveAgain = false;
+  let closed = false;
 
-  constructor(private readonly supabase: SupabaseClient) {}
+  const feed: Feed = {
+    listeners,
+    get channel() {
+      return channel!;
+    },
+    track: (state) => channel!.track((tracked = state)),
+    async close(reason) {
+      if (closed) return;
+      closed = true;
+      onEnd();
+      await supabase.removeChannel(channel!);
+      if (reason) for (const listener of listeners) listener.onClose?.(reason);
+      listeners.clear();
+    },
+  };
 
-  /** Listens on the private channel `topic`, joining it first if needed. */
-  async join(
-    topic: string,
-    listener: Listener,
-    presenceKey?: string,
-  ): Promise<StudioResult<{ channel: RealtimeChannel; leave: Unsubscribe; presenceSynced?: Promise<boolean> }>> {
-    let shared = this.topics.get(topic);
-    if (!shared) {
-      shared = this.open(topic, presenceKey);
-      this.topics.set(topic, shared);
-      void shared.then((result) => result.error && this.topics.delete(topic));
+  /** Follows the feed after a topic_closed, once more if another came meanwhile. */
+  async function move(): Promise<void> {
+    if (moving) return void (moveAgain = true);
+    moving = true;
+    try {
+      do {
+        moveAgain = false;
+        const failure = closed ? null : await follow();
+        if (failure) return void (await feed.close(failure));
+      } while (moveAgain);
+    } finally {
+      moving = false;
     }
-    const result = await shared;
-    if (result.error) return result;
-    const { channel, listeners, presenceSynced } = result.data;
-    listeners.add(listener);
-    const leave = async () => {
-      if (!listeners.delete(listener) || listeners.size > 0) return;
-      this.topics.delete(topic);
-      await this.supabase.removeChannel(channel);
-    };
-    return { data: { channel, leave, presenceSynced }, error: null };
   }
 
-  /** Ends every subscription, telling each listener why. */
-  async closeAll(reason: StudioError): Promise<void> {
-    const all = await Promise.all(this.topics.values());
-    this.topics.clear();
-    await Promise.all(all.map((result) => (result.error ? undefined : this.end(result.data, reason))));
+  /**
+   * Joins the topic that follows the feed's epoch (the current one at first), unless the feed is
+   * there already (a topic_closed that the database did not send changes nothing). Null when
+   * done, else why not.
+   */
+  async function follow(): Promise<StudioError | null> {
+    const located = await source.locate(location?.epoch);
+    if (located.error) {
+      // 401, 403, 404: not for you (any more).
+      const { status, message } = located.error;
+      if (status < 401 || status > 404) return located.error;
+      return { code: channel ? 'realtime_access_revoked' : 'realtime_unauthorized', status, message: `${key}: ${message}` };
+    }
+    if (located.data.topic === location?.topic) return null;
+    const previous = channel;
+    const joined = await connect(located.data, previous !== undefined);
+    if (joined.error) return joined.error;
+    if (closed) {
+      await supabase.removeChannel(joined.data);
+      return null;
+    }
+    [channel, location] = [joined.data, located.data];
+    if (previous) {
+      // Present on the new topic before leaving the old one, so the others never see a gap.
+      if (tracked) await channel.track(tracked);
+      await supabase.removeChannel(previous);
+      for (const listener of listeners) listener.onPresenceSync?.(feed);
+    }
+    return null;
   }
 
-  private async end(shared: SharedChannel, reason: StudioError): Promise<void> {
-    const listeners = [...shared.listeners];
-    shared.listeners.clear();
-    await this.supabase.removeChannel(shared.channel);
-    for (const listener of listeners) listener.onClose?.(reason);
-  }
-
-  private async open(topic: string, presenceKey: string | undefined): Promise<StudioResult<SharedChannel>> {
+  /**
+   * Joins one private channel, replaying stored broadcasts since `replaySince`. What a move
+   * replays was sent after the feed began, so it counts; the first channel replays only to find
+   * a topic_closed sent between locating and joining.
+   */
+  async function connect(at: FeedLocation, catchingUp: boolean): Promise<StudioResult<RealtimeChannel>> {
     // Private channels are authorized by the token on the socket: put the current one there first.
-    await this.supabase.realtime.setAuth();
-    const channel = this.supabase.channel(topic, {
-      config: { private: true, ...(presenceKey === undefined ? {} : { presence: { key: presenceKey } }) },
+    await supabase.realtime.setAuth();
+    const topic = presenceKey === undefined ? at.topic : at.presenceTopic!;
+    const joining = supabase.channel(topic, {
+      config: {
+        private: true,
+        ...(at.replaySince && { broadcast: { replay: { since: Date.parse(at.replaySince), limit: 25 } } }),
+        ...(presenceKey !== undefined && { presence: { key: presenceKey } }),
+      },
     });
-    const shared: SharedChannel = { channel, listeners: new Set() };
-    channel.on('broadcast', { event: '*' }, (message) => shared.listeners.forEach((l) => l.onBroadcast?.(message)));
+    joining.on('broadcast', { event: '*' }, (message: Message) => {
+      if (message.event === TOPIC_CLOSED_EVENT) void move();
+      else if (catchingUp || !message.meta?.replayed) for (const listener of listeners) listener.onBroadcast?.(message);
+    });
     if (presenceKey !== undefined) {
-      // Registered before joining: the first state may arrive in the same read as the join's reply.
-      shared.presenceSynced = new Promise<boolean>((synced) => {
-        channel.on('presence', { event: 'sync' }, () => {
-          synced(true);
-          shared.listeners.forEach((l) => l.onPresenceSync?.(channel));
+      // Registered before joining (the first state may arrive in the same read as the join's reply),
+      // and on every channel: supabase-js keeps presence only where something listens.
+      const synced = new Promise<boolean>((resolve) => {
+        joining.on('presence', { event: 'sync' }, () => {
+          resolve(true);
+          if (joining === channel) for (const listener of listeners) listener.onPresenceSync?.(feed);
         });
       });
+      feed.presenceSynced ??= synced;
     }
     return new Promise((resolve) => {
-      let state: 'joining' | 'joined' | 'failed' = 'joining';
-      channel.subscribe((status, err) => {
-        if (state === 'joining' && status === 'SUBSCRIBED') {
-          state = 'joined';
-          resolve({ data: shared, error: null });
-        } else if (state === 'joining') {
-          // Settle first: removing the channel reports CLOSED to this callback again.
-          state = 'failed';
-          resolve({ data: null, error: channelError(err, `could not join ${topic}: ${status.toLowerCase()}`) });
-          void this.supabase.removeChannel(channel);
-        } else if (state === 'joined' && (status === 'CLOSED' || status === 'CHANNEL_ERROR') && shared.listeners.size > 0) {
-          // Closed by the server (token expired, access revoked), not by us.
-          this.topics.delete(topic);
-          void this.end(shared, channelError(err, `${topic} was closed by the server`));
+      let settled = false;
+      joining.subscribe((status, err) => {
+        if (!settled) {
+          // Settle first: removing a channel that failed to join reports CLOSED here again.
+          settled = true;
+          if (status === 'SUBSCRIBED') return resolve({ data: joining, error: null });
+          resolve({ data: null, error: channelError(err, `could not join ${topic}: ${status}`) });
+          void supabase.removeChannel(joining);
+        } else if ((status === 'CLOSED' || status === 'CHANNEL_ERROR') && joining === channel) {
+          // Closed by the server (token expired, signed out elsewhere), not by us.
+          void feed.close(channelError(err, `${topic} was closed by the server`));
         }
       });
     });
   }
+
+  const failure = await follow();
+  return failure ? { data: null, error: failure } : { data: feed, error: null };
+}
+
+/**
+ * The feeds of one client. supabase-js keeps one channel per topic, so watchers of the same feed
+ * share it (it is left when the last one leaves), and signing out ends them all.
+ */
+export type Subscriptions = ReturnType<typeof subscriptionsOf>;
+
+export function subscriptionsOf(supabase: SupabaseClient) {
+  const feeds = new Map<string, Promise<StudioResult<Feed>>>();
+  return {
+    /** Listens to the feed, joining it first if needed. */
+    async join(source: FeedSource, listener: Listener): Promise<StudioResult<{ feed: Feed; leave: Unsubscribe }>> {
+      let started = feeds.get(source.key);
+      if (!started) {
+        const forget = () => feeds.get(source.key) === started && feeds.delete(source.key);
+        started = openFeed(supabase, source, forget);
+        feeds.set(source.key, started);
+        void started.then((result) => result.error && forget());
+      }
+      const result = await started;
+      if (result.error) return result;
+      const feed = result.data;
+      feed.listeners.add(listener);
+      const leave = async () => {
+        if (feed.listeners.delete(listener) && feed.listeners.size === 0) await feed.close();
+      };
+      return { data: { feed, leave }, error: null };
+    },
+    /** Ends every subscription, telling each listener why. */
+    async closeAll(reason: StudioError): Promise<void> {
+      await Promise.all((await Promise.all(feeds.values())).map((result) => result.data?.close(reason)));
+    },
+  };
 }
 
 /** `brand_dna:<id>` carries changes of that brand DNA only, `workspace:<id>` of that workspace only. */
-function scopeOf(topic: string): Scope {
-  const [kind, id] = topic.split(':');
+function scopeOf(key: string): Scope {
+  const [kind, id] = key.split(':');
   if (kind === 'brand_dna') return { brandDnaId: id };
   if (kind === 'workspace') return { workspaceId: id };
   return {};
 }
 
-/** Delivers every valid brand DNA change broadcast on `topic` to `handler`; the rest to `onError`. */
+/**
+ * Delivers every valid brand DNA change of the feed to `handler`, each revision once (a move
+ * replays what may have arrived already), and the rest to `onError`.
+ */
 export async function watchChanges(
   subscriptions: Subscriptions,
-  topic: string,
+  source: FeedSource,
   handler: (change: BrandDnaChange) => void,
   options: WatchOptions = {},
 ): Promise<StudioResult<Unsubscribe>> {
-  const scope = scopeOf(topic);
-  const joined = await subscriptions.join(topic, {
+  const scope = scopeOf(source.key);
+  // The last revision delivered of each brand DNA (Infinity once deleted).
+  const latest = new Map<string, number>();
+  const joined = await subscriptions.join(source, {
     onBroadcast: (message) => {
-      const change = parseBrandDnaChange(message, scope);
-      if (change.error) options.onError?.(change.error);
-      else handler(change.data);
+      const parsed = parseBrandDnaChange(message, scope);
+      if (parsed.error) return options.onError?.(parsed.error);
+      const change = parsed.data;
+      const last = latest.get(change.brandDnaId) ?? 0;
+      if (change.revision < last || (change.revision === last && change.operation !== 'DELETE')) return;
+      if (last && change.revision > last + 1) {
+        options.onError?.({ code: 'realtime_missed_changes', status: 0, message: `missed revisions of ${change.brandDnaId} before ${change.revision}` });
+      }
+      latest.set(change.brandDnaId, change.operation === 'DELETE' ? Infinity : change.revision);
+      handler(change);
     },
     onClose: options.onClose,
   });
@@ -298,10 +420,10 @@ export interface PresenceMember<State extends Record<string, unknown> = Record<s
  * (once). A key of your own choosing (not a user id) is kept, unverified.
  */
 function presenceMembers<State extends Record<string, unknown>>(
-  channel: RealtimeChannel,
+  presenceState: Record<string, unknown[]>,
   reportForged: (key: string, userId: string, ref: string) => void,
 ): PresenceMember<State>[] {
-  return Object.entries(channel.presenceState()).flatMap(([key, metas]) => {
+  return Object.entries(presenceState).flatMap(([key, metas]) => {
     const honest = (metas as Record<string, unknown>[]).filter((meta) => {
       const sub = meta.sub;
       if (typeof sub !== 'string' || sub === key || !IdSchema.safeParse(key).success) return true;
@@ -333,17 +455,18 @@ function within(promise: Promise<boolean>, ms: number): Promise<boolean> {
 }
 
 /**
- * Joins presence on `topic`, shares `state`, and resolves once `members()` shows everyone: the
- * others (the first presence state) and you (the server's echo of your entry).
+ * Joins presence on the feed's topic under `source.presenceKey`, shares `state`, and resolves once
+ * `members()` shows everyone: the others (the first presence state) and you (the server's echo of
+ * your entry). When the feed moves to a new topic, your latest state moves with it.
  */
 export async function joinPresence<State extends Record<string, unknown>>(
   subscriptions: Subscriptions,
-  topic: string,
-  key: string,
+  source: FeedSource,
   state: State,
   onChange: ((members: PresenceMember<State>[]) => void) | undefined,
   options: WatchOptions = {},
 ): Promise<StudioResult<Presence<State>>> {
+  const key = source.presenceKey!;
   const reported = new Set<string>();
   const reportForged = (memberKey: string, userId: string, ref: string) => {
     if (reported.has(ref)) return;
@@ -354,40 +477,36 @@ export async function joinPresence<State extends Record<string, unknown>>(
       message: `dropped a presence entry under the key ${memberKey}: it was tracked by user ${userId}`,
     });
   };
-  const membersOf = (channel: RealtimeChannel) => presenceMembers<State>(channel, reportForged);
+  const membersOf = (feed: Feed) => presenceMembers<State>(feed.channel.presenceState(), reportForged);
   let onSync = () => {};
-  const joined = await subscriptions.join(
-    topic,
-    {
-      onPresenceSync: (channel) => {
-        onSync();
-        onChange?.(membersOf(channel));
-      },
-      onClose: options.onClose,
+  const joined = await subscriptions.join(source, {
+    onPresenceSync: (feed) => {
+      onSync();
+      onChange?.(membersOf(feed));
     },
-    key,
-  );
+    onClose: options.onClose,
+  });
   if (joined.error) return joined;
-  const { channel, presenceSynced } = joined.data;
+  const { feed } = joined.data;
+  const members = () => membersOf(feed);
   const fail = async (message: string): Promise<StudioResult<Presence<State>>> => {
     await joined.data.leave();
     return { data: null, error: { code: 'realtime_error', status: 0, message } };
   };
-  if (!(await within(presenceSynced ?? Promise.resolve(true), channel.timeout))) return fail(`no presence state arrived on ${topic}`);
+  if (!(await within(feed.presenceSynced ?? Promise.resolve(true), feed.channel.timeout))) return fail(`no presence state arrived on ${source.key}`);
 
-  const members = () => membersOf(channel);
   const track = async (next: State): Promise<StudioResult<null>> => {
-    const status = await channel.track(next);
+    const status = await feed.track(next);
     return status === 'ok' ? { data: null, error: null } : { data: null, error: { code: 'realtime_error', status: 0, message: `presence ${status}` } };
   };
-  const echoed = new Promise<boolean>((resolve) => (onSync = () => channel.presenceState()[key] !== undefined && resolve(true)));
+  const echoed = new Promise<boolean>((resolve) => (onSync = () => feed.channel.presenceState()[key] !== undefined && resolve(true)));
   const tracked = await track(state);
   if (tracked.error) {
     await joined.data.leave();
     return tracked;
   }
   onSync(); // the echo may have come with the track's reply
-  if (!(await within(echoed, channel.timeout))) return fail(`your presence did not appear on ${topic} (not allowed to share it there?)`);
+  if (!(await within(echoed, feed.channel.timeout))) return fail(`your presence did not appear on ${source.key} (not allowed there?)`);
   onSync = () => {};
   return { data: { members, update: track, leave: joined.data.leave }, error: null };
 }

@@ -63,6 +63,7 @@ const CASES: Case[] = [
   { route: 'PATCH /workspaces/:id/members/:userId', path: (f) => `/workspaces/${f.team.workspaceId}/members/${f.team.viewer.id}`, body: () => ({ role: 'editor' }), mutates: true, expect: [401, 404, 403, 403, 200, 404] },
   // Members may remove themselves: the viewer removing the viewer is leaving.
   { route: 'DELETE /workspaces/:id/members/:userId', path: (f) => `/workspaces/${f.team.workspaceId}/members/${f.team.viewer.id}`, mutates: true, expect: [401, 404, 204, 403, 204, 404] },
+  { route: 'GET /workspaces/:id/realtime', path: (f) => `/workspaces/${f.team.workspaceId}/realtime`, expect: [401, 404, 200, 200, 200, 404] },
   { route: 'POST /workspaces/:id/invitations', path: (f) => `/workspaces/${f.team.workspaceId}/invitations`, body: (f) => ({ email: f.newcomer.email }), mutates: true, expect: [401, 404, 403, 403, 201, 404] },
   { route: 'GET /workspaces/:id/invitations', path: (f) => `/workspaces/${f.team.workspaceId}/invitations`, expect: [401, 404, 403, 403, 200, 404] },
   { route: 'DELETE /workspaces/:id/invitations/:invitationId', path: (f) => `/workspaces/${f.team.workspaceId}/invitations/${f.invitationId}`, mutates: true, expect: [401, 404, 403, 403, 204, 404] },
@@ -80,6 +81,7 @@ const CASES: Case[] = [
   { route: 'PUT /brand-dna/:id', path: (f) => `/brand-dna/${f.brandDnaId}`, body: () => ({ name: 'Replaced', axes: AXES_EXAMPLE }), mutates: true, expect: [401, 404, 403, 200, 200, 404] },
   { route: 'PATCH /brand-dna/:id', path: (f) => `/brand-dna/${f.brandDnaId}`, body: () => ({ axes: { energy: 0.2 } }), mutates: true, expect: [401, 404, 403, 200, 200, 404] },
   { route: 'DELETE /brand-dna/:id', path: (f) => `/brand-dna/${f.brandDnaId}`, mutates: true, expect: [401, 404, 403, 403, 204, 404] },
+  { route: 'GET /brand-dna/:id/realtime', path: (f) => `/brand-dna/${f.brandDnaId}/realtime`, expect: [401, 404, 200, 200, 200, 404] },
   { route: 'GET /brand-dna/:id/versions', path: (f) => `/brand-dna/${f.brandDnaId}/versions`, expect: [401, 404, 200, 200, 200, 404] },
   { route: 'GET /brand-dna/:id/versions/:n', path: (f) => `/brand-dna/${f.brandDnaId}/versions/1`, expect: [401, 404, 200, 200, 200, 404] },
   { route: 'GET /brand-dna/:id/compare', path: (f) => `/brand-dna/${f.brandDnaId}/compare?from=1&to=current`, expect: [401, 404, 200, 200, 200, 404] },

@@ -1,5 +1,5 @@
-// Teammates cannot forge database events. The database's topics (`brand_dna:<id>`, `workspace:<id>`)
-// are read-only for every client: Realtime authorizes client writes once per channel with a probe
+// Teammates cannot forge database events. The database's topics (`brand_dna:<id>:<epoch>`,
+// `workspace:<id>:<epoch>`) are read-only for every client: Realtime authorizes client writes once per channel with a probe
 // row that carries only topic and extension, so a policy cannot tell a harmless event from an
 // "UPDATE"; client-to-client messages go to the `:presence` side topics instead. Presence entries
 // carry the user id the server verified, and the SDK drops an entry whose key claims someone else.
@@ -48,7 +48,8 @@ describe('broadcasting on the database topics', () => {
     for (const watcher of watchers) expect(watcher.error).toBeNull();
 
     for (const forger of [team.editor, team.viewer]) {
-      for (const topic of [`workspace:${team.workspaceId}`, `brand_dna:${team.brandDnaId}`]) {
+      const topics = [(await forger.studio.workspaces.realtimeTopics(team.workspaceId)).data!.topic, (await forger.studio.brandDna.realtimeTopics(team.brandDnaId)).data!.topic];
+      for (const topic of topics) {
         const channel = await channelOf(forger, topic);
         expect(await channel.send({ type: 'broadcast', event: 'UPDATE', payload: forgedChange() }, { timeout: 1000 })).toBe('timed out');
         await expect(channel.httpSend('UPDATE', forgedChange())).rejects.toThrow('Unauthorized');
@@ -71,7 +72,7 @@ describe('broadcasting on the database topics', () => {
 
 describe('the :presence side topics', () => {
   it('carry an editor\'s broadcasts to teammates; a viewer may not broadcast there', async () => {
-    const topic = `brand_dna:${team.brandDnaId}:presence`;
+    const topic = (await team.owner.studio.brandDna.realtimeTopics(team.brandDnaId)).data!.presenceTopic;
     const received: unknown[] = [];
     const listener = team.owner.studio.supabase.channel(topic, { config: { private: true } });
     listener.on('broadcast', { event: 'cursor' }, (m) => received.push(m.payload));

@@ -66,8 +66,9 @@ describe('watch', () => {
         ['DELETE', { ...valid, operation: 'DELETE' }],
         ['UPDATE', [1, 2, 3]],
       ];
+      const { topic } = (await team.viewer.studio.brandDna.realtimeTopics(team.brandDnaId)).data!;
       for (const [event, payload] of bad) {
-        await sql`select realtime.send(${sql.json(payload as never)}, ${event}, ${`brand_dna:${team.brandDnaId}`}, true)`;
+        await sql`select realtime.send(${sql.json(payload as never)}, ${event}, ${topic}, true)`;
       }
       await until(() => errors.length === bad.length);
       expect(errors.every((e) => e.code === 'realtime_invalid_change')).toBe(true);
@@ -101,10 +102,39 @@ describe('watch', () => {
       changed: [],
       record: { ...row!.record, workspace_id: elsewhere },
     };
-    await sql`select realtime.send(${sql.json(payload as never)}, 'UPDATE', ${`workspace:${team.workspaceId}`}, true)`;
+    const { topic } = (await team.viewer.studio.workspaces.realtimeTopics(team.workspaceId)).data!;
+    await sql`select realtime.send(${sql.json(payload as never)}, 'UPDATE', ${topic}, true)`;
     await until(() => errors.length === 1);
     expect(errors[0]!.message).toContain('workspaceId');
     expect(changes).toEqual([]);
+    await watched.data!();
+  });
+
+  it('delivers each revision once, and says when revisions went missing', async () => {
+    const errors: StudioError[] = [];
+    const changes: BrandDnaChange[] = [];
+    const watched = await team.viewer.studio.brandDna.watch(team.brandDnaId, (c) => changes.push(c), { onError: (e) => errors.push(e) });
+    const [row] = await sql<{ record: Record<string, unknown> }[]>`select to_jsonb(b) as record from public.brand_dna b where id = ${team.brandDnaId}`;
+    const base = row!.record.revision as number;
+    const at = (revision: number) => ({
+      id: team.brandDnaId,
+      workspace_id: team.workspaceId,
+      operation: 'UPDATE',
+      revision,
+      version: row!.record.version,
+      actor_id: null,
+      changed: [],
+      record: { ...row!.record, revision },
+    });
+    const { topic } = (await team.viewer.studio.brandDna.realtimeTopics(team.brandDnaId)).data!;
+    // As after a move: a revision replayed that had arrived already, an older one, then a jump.
+    for (const revision of [base + 1, base + 1, base, base + 2, base + 4]) {
+      await sql`select realtime.send(${sql.json(at(revision) as never)}, 'UPDATE', ${topic}, true)`;
+    }
+    await until(() => changes.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(changes.map((c) => c.revision)).toEqual([base + 1, base + 2, base + 4]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'realtime_missed_changes', message: expect.stringContaining(`before ${base + 4}`) })]);
     await watched.data!();
   });
 });
@@ -132,7 +162,8 @@ describe('presence', () => {
       realtime: { transport: WebSocket as never },
     });
     try {
-      const robot = service.channel(`brand_dna:${team.brandDnaId}:presence`, { config: { private: true, presence: { key: 'robot' } } });
+      const { presenceTopic } = (await team.editor.studio.brandDna.realtimeTopics(team.brandDnaId)).data!;
+      const robot = service.channel(presenceTopic, { config: { private: true, presence: { key: 'robot' } } });
       robot.on('presence', { event: 'sync' }, () => {});
       await new Promise<void>((resolve) => robot.subscribe((status) => status === 'SUBSCRIBED' && resolve()));
       expect(await robot.track({ name: 'Robot', sub: team.owner.id })).toBe('ok');

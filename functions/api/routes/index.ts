@@ -6,6 +6,7 @@ import { brandDnaRoutes } from './brand-dna.ts';
 import { invitationRoutes } from './invitations.ts';
 import { metaRoutes } from './meta.ts';
 import { presetRoutes } from './presets.ts';
+import { realtimeRoutes } from './realtime.ts';
 import { workspaceRoutes } from './workspaces.ts';
 
 export const routes: RouteSpec[] = [
@@ -15,5 +16,6 @@ export const routes: RouteSpec[] = [
   ...invitationRoutes,
   ...brandDnaFileRoutes,
   ...brandDnaRoutes,
+  ...realtimeRoutes,
   ...presetRoutes,
 ];

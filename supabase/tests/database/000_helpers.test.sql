@@ -18,6 +18,9 @@
 --                                                                (a workspace with one user per role)
 --   tests.affected_rows(statement) → bigint                      (rows an INSERT/UPDATE/DELETE touched,
 --                                                                 under the current role and RLS)
+--   tests.realtime_can_read(claims, topic, extension) → boolean  (Realtime's join check, as the caller)
+--   tests.realtime_can_write(claims, topic, extension[, event, payload]) → boolean
+--                                                                (Realtime's write probe, or one message)
 --
 -- create_user, get_user_id and jwt_claims read or write auth.users, so they switch back to the
 -- session user first (and leave you there); call authenticate_* again afterwards.
@@ -31,7 +34,7 @@ set local client_min_messages = warning;
 
 create extension if not exists pgtap with schema extensions;
 
-select plan(14);
+select plan(16);
 
 create schema if not exists tests;
 comment on schema tests is 'pgTAP helpers of Tekton Studio (supabase/tests/database). Test databases only.';
@@ -203,6 +206,62 @@ $$;
 comment on function tests.affected_rows(text) is
   'Runs an INSERT, UPDATE or DELETE as the current role and returns how many rows it touched (0 when RLS filtered them all).';
 
+-- Realtime's read check (at join and at each new token): is a probe row for (topic, extension) visible to a caller with these claims?
+create or replace function tests.realtime_can_read(claims jsonb, topic text, extension text)
+returns boolean
+language plpgsql
+as $$
+declare
+  probe uuid;
+  seen boolean;
+begin
+  perform tests.clear_authentication();
+  insert into realtime.messages (topic, extension) values (topic, extension) returning id into probe;
+  perform set_config('request.jwt.claims', claims::text, true);
+  perform set_config('request.jwt.claim.sub', coalesce(claims ->> 'sub', ''), true);
+  perform set_config('request.jwt.claim.role', claims ->> 'role', true);
+  perform set_config('realtime.topic', topic, true);
+  perform set_config('role', claims ->> 'role', true);
+  select exists (select 1 from realtime.messages m where m.id = probe) into seen;
+  perform tests.clear_authentication();
+  delete from realtime.messages m where m.id = probe;
+  return seen;
+end
+$$;
+comment on function tests.realtime_can_read(jsonb, text, text) is
+  'Whether a caller with these JWT claims may read the private Realtime topic for this extension (broadcast or presence), checked the way Realtime checks a join.';
+
+-- Write check: does an INSERT of (topic, extension) pass RLS for a caller with these claims? That is
+-- Realtime's probe (once per channel, before the first send): no event, no payload. With `event`
+-- and `payload`, the row a client would write to send one message itself.
+create or replace function tests.realtime_can_write(claims jsonb, topic text, extension text, event text default null, payload jsonb default null)
+returns boolean
+language plpgsql
+as $$
+declare
+  allowed boolean;
+begin
+  perform tests.clear_authentication();
+  perform set_config('request.jwt.claims', claims::text, true);
+  perform set_config('request.jwt.claim.sub', coalesce(claims ->> 'sub', ''), true);
+  perform set_config('request.jwt.claim.role', claims ->> 'role', true);
+  perform set_config('realtime.topic', topic, true);
+  perform set_config('role', claims ->> 'role', true);
+  begin
+    insert into realtime.messages (topic, extension, event, payload, private) values (topic, extension, event, payload, true);
+    allowed := true;
+    raise exception 'probe written' using errcode = 'P0001'; -- undo the probe, as Realtime does
+  exception
+    when insufficient_privilege then allowed := false;
+    when raise_exception then null;
+  end;
+  perform tests.clear_authentication();
+  return allowed;
+end
+$$;
+comment on function tests.realtime_can_write(jsonb, text, text, text, jsonb) is
+  'Whether a caller with these JWT claims may write on the private Realtime topic for this extension (Realtime''s probe), or with event and payload, write that message row itself.';
+
 grant execute on all functions in schema tests to anon, authenticated, service_role;
 
 select has_schema('tests', 'the tests schema exists');
@@ -215,6 +274,8 @@ select has_function('tests', 'authenticate_as_service_role', array[]::name[], 't
 select has_function('tests', 'clear_authentication', array[]::name[], 'tests.clear_authentication()');
 select has_function('tests', 'create_team', array['text'], 'tests.create_team(label)');
 select has_function('tests', 'affected_rows', array['text'], 'tests.affected_rows(statement)');
+select has_function('tests', 'realtime_can_read', array['jsonb', 'text', 'text'], 'tests.realtime_can_read(claims, topic, extension)');
+select has_function('tests', 'realtime_can_write', array['jsonb', 'text', 'text', 'text', 'jsonb'], 'tests.realtime_can_write(claims, topic, extension, event, payload)');
 -- SET ROLE does not work inside SECURITY DEFINER functions, and a SET clause would undo it on exit.
 select isnt_definer('tests', 'authenticate_as', array['uuid'], 'authenticate_as is SECURITY INVOKER');
 select is_empty(

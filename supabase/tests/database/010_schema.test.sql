@@ -13,7 +13,7 @@ select hasnt_table('public', 'rate_limit_buckets', 'rate-limit counters are not 
 
 select columns_are('public', 'profiles', array['id', 'email', 'display_name', 'avatar_url', 'created_at', 'updated_at'],
   'profiles columns');
-select columns_are('public', 'workspaces', array['id', 'name', 'created_by', 'created_at', 'updated_at'],
+select columns_are('public', 'workspaces', array['id', 'name', 'created_by', 'created_at', 'updated_at', 'realtime_epoch'],
   'workspaces columns');
 select columns_are('public', 'workspace_members', array['workspace_id', 'user_id', 'role', 'added_by', 'created_at', 'updated_at'],
   'workspace_members columns');
@@ -185,7 +185,8 @@ select set_eq($$
             ('private.keep_last_owner()'::regprocedure), ('private.sync_profile_from_auth_user()'::regprocedure),
             ('private.snapshot_brand_dna()'::regprocedure), ('private.broadcast_brand_dna_change()'::regprocedure),
             ('private.workspace_of_topic(text)'::regprocedure), ('private.learn_preset_words()'::regprocedure),
-            ('private.require_live_session(uuid,uuid)'::regprocedure),
+            ('private.require_live_session(uuid,uuid)'::regprocedure), ('private.close_realtime_epoch()'::regprocedure),
+            ('private.renew_realtime_epoch_on_lost_access()'::regprocedure), ('public.realtime_topics(text,uuid,text)'::regprocedure),
             ('public.search_presets(text,text[],text,double precision[],double precision[],double precision[],text,double precision,text,uuid,integer)'::regprocedure) $$,
   'exactly the functions that must see past RLS are SECURITY DEFINER');
 select isnt_definer('public', 'restore_brand_dna_version', array['uuid', 'integer'], 'restore runs under the caller''s RLS');

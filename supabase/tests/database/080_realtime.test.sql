@@ -6,58 +6,6 @@
 begin;
 select plan(71);
 
--- Read check: is a probe row for (topic, extension) visible to a caller with these claims?
-create function pg_temp.realtime_can_read(claims jsonb, topic text, extension text)
-returns boolean
-language plpgsql
-as $$
-declare
-  probe uuid;
-  seen boolean;
-begin
-  perform tests.clear_authentication();
-  insert into realtime.messages (topic, extension) values (topic, extension) returning id into probe;
-  perform set_config('request.jwt.claims', claims::text, true);
-  perform set_config('request.jwt.claim.sub', coalesce(claims ->> 'sub', ''), true);
-  perform set_config('request.jwt.claim.role', claims ->> 'role', true);
-  perform set_config('realtime.topic', topic, true);
-  perform set_config('role', claims ->> 'role', true);
-  select exists (select 1 from realtime.messages m where m.id = probe) into seen;
-  perform tests.clear_authentication();
-  delete from realtime.messages m where m.id = probe;
-  return seen;
-end
-$$;
-
--- Write check: does an INSERT of (topic, extension) pass RLS for a caller with these claims? That is
--- Realtime's probe (once per channel, before the first send): no event, no payload. With `event`
--- and `payload`, the row a client would write to send one message itself.
-create function pg_temp.realtime_can_write(claims jsonb, topic text, extension text, event text default null, payload jsonb default null)
-returns boolean
-language plpgsql
-as $$
-declare
-  allowed boolean;
-begin
-  perform tests.clear_authentication();
-  perform set_config('request.jwt.claims', claims::text, true);
-  perform set_config('request.jwt.claim.sub', coalesce(claims ->> 'sub', ''), true);
-  perform set_config('request.jwt.claim.role', claims ->> 'role', true);
-  perform set_config('realtime.topic', topic, true);
-  perform set_config('role', claims ->> 'role', true);
-  begin
-    insert into realtime.messages (topic, extension, event, payload, private) values (topic, extension, event, payload, true);
-    allowed := true;
-    raise exception 'probe written' using errcode = 'P0001'; -- undo the probe, as Realtime does
-  exception
-    when insufficient_privilege then allowed := false;
-    when raise_exception then null;
-  end;
-  perform tests.clear_authentication();
-  return allowed;
-end
-$$;
-
 select * from tests.create_team('a') \gset a_
 select * from tests.create_team('b') \gset b_
 select tests.create_user('outsider@test.local') as outsider \gset
@@ -70,32 +18,36 @@ select tests.authenticate_as(:'a_editor_id');
 insert into public.brand_dna (workspace_id, slug, name, density, warmth, playfulness, sophistication, energy)
 values (:'a_workspace_id', 'live', 'Live', .5, .5, .5, .5, .5) returning id as bd \gset
 select tests.clear_authentication();
+-- The topics of the workspace's current access epoch (130_realtime_access_epochs covers epochs).
+select private.realtime_topic('brand_dna', :'bd', w.realtime_epoch) as bd_topic,
+       private.realtime_topic('workspace', w.id, w.realtime_epoch) as ws_topic
+from public.workspaces w where w.id = :'a_workspace_id' \gset
 
 select set_eq(format($$select topic, event, extension, private from realtime.messages where payload ->> 'id' = %L$$, :'bd'),
-  format($$values ('brand_dna:%s', 'INSERT', 'broadcast', true), ('workspace:%s', 'INSERT', 'broadcast', true)$$, :'bd', :'a_workspace_id'),
-  'an insert is broadcast privately to brand_dna:<id> and workspace:<workspace_id>, event INSERT');
-select set_eq(format($$select jsonb_object_keys(payload) from realtime.messages where topic = 'brand_dna:%s' and event = 'INSERT'$$, :'bd'),
+  format($$values (%L, 'INSERT', 'broadcast', true), (%L, 'INSERT', 'broadcast', true)$$, :'bd_topic', :'ws_topic'),
+  'an insert is broadcast privately to brand_dna:<id>:<epoch> and workspace:<workspace_id>:<epoch>, event INSERT');
+select set_eq(format($$select jsonb_object_keys(payload) from realtime.messages where topic = %L and event = 'INSERT'$$, :'bd_topic'),
   array['id', 'workspace_id', 'operation', 'revision', 'version', 'actor_id', 'changed', 'record'],
   'the INSERT payload carries id, workspace_id, operation, revision, version, actor_id, changed and record');
 select results_eq(format($$select payload ->> 'operation', (payload ->> 'revision')::int, payload ->> 'version', (payload ->> 'actor_id')::uuid,
                                  payload -> 'record' ->> 'name', (payload ->> 'workspace_id')::uuid
-                          from realtime.messages where topic = 'brand_dna:%s' and event = 'INSERT'$$, :'bd'),
+                          from realtime.messages where topic = %L and event = 'INSERT'$$, :'bd_topic'),
   format($$values ('INSERT', 1, '1.0.0', %L::uuid, 'Live', %L::uuid)$$, :'a_editor_id', :'a_workspace_id'),
   'the INSERT payload says what happened, by whom, and has the new record');
-select is((select payload from realtime.messages where topic = 'brand_dna:' || :'bd' and event = 'INSERT'),
-          (select payload from realtime.messages where topic = 'workspace:' || :'a_workspace_id' and event = 'INSERT'),
+select is((select payload from realtime.messages where topic = :'bd_topic' and event = 'INSERT'),
+          (select payload from realtime.messages where topic = :'ws_topic' and event = 'INSERT'),
   'both topics get the same payload');
 
 select tests.authenticate_as(:'a_owner_id');
 update public.brand_dna set warmth = .9 where id = :'bd';
 select tests.clear_authentication();
 select set_eq(format($$select topic from realtime.messages where event = 'UPDATE' and payload ->> 'id' = %L$$, :'bd'),
-  format($$values ('brand_dna:%s'), ('workspace:%s')$$, :'bd', :'a_workspace_id'), 'an update is broadcast to both topics, event UPDATE');
-select set_eq(format($$select jsonb_object_keys(payload) from realtime.messages where topic = 'brand_dna:%s' and event = 'UPDATE'$$, :'bd'),
+  format($$values (%L), (%L)$$, :'bd_topic', :'ws_topic'), 'an update is broadcast to both topics, event UPDATE');
+select set_eq(format($$select jsonb_object_keys(payload) from realtime.messages where topic = %L and event = 'UPDATE'$$, :'bd_topic'),
   array['id', 'workspace_id', 'operation', 'revision', 'version', 'actor_id', 'changed', 'record'], 'the UPDATE payload has the same keys');
 select results_eq(format($$select (payload ->> 'revision')::int, payload ->> 'version', (payload ->> 'actor_id')::uuid, payload -> 'changed',
                                  (payload -> 'record' ->> 'warmth')::float8
-                          from realtime.messages where topic = 'brand_dna:%s' and event = 'UPDATE'$$, :'bd'),
+                          from realtime.messages where topic = %L and event = 'UPDATE'$$, :'bd_topic'),
   format($$values (2, '1.0.1', %L::uuid, '["version", "warmth"]'::jsonb, .9::float8)$$, :'a_owner_id'),
   'the UPDATE payload names the new revision and version, the author, the changed columns and the new record');
 
@@ -105,7 +57,7 @@ update public.brand_dna set slug = 'live-2', name = 'Live 2', description = 'Now
 where id = :'bd';
 select tests.clear_authentication();
 select results_eq(format($$select payload -> 'changed', (payload ->> 'revision')::int from realtime.messages
-                          where topic = 'brand_dna:%s' and event = 'UPDATE' and (payload ->> 'revision')::int = 3$$, :'bd'),
+                          where topic = %L and event = 'UPDATE' and (payload ->> 'revision')::int = 3$$, :'bd_topic'),
   $$values ('["description", "energy", "name", "preset_id", "slug", "version"]'::jsonb, 3)$$,
   'changed lists every changed column in alphabetical order, and nothing else');
 -- Every column that can change with a new revision is one the trigger compares.
@@ -125,9 +77,9 @@ select tests.authenticate_as(:'a_owner_id');
 delete from public.brand_dna where id = :'bd';
 select tests.clear_authentication();
 select set_eq(format($$select topic, event from realtime.messages where event = 'DELETE' and payload ->> 'id' = %L$$, :'bd'),
-  format($$values ('brand_dna:%s', 'DELETE'), ('workspace:%s', 'DELETE')$$, :'bd', :'a_workspace_id'), 'a delete is broadcast to both topics, event DELETE');
+  format($$values (%L, 'DELETE'), (%L, 'DELETE')$$, :'bd_topic', :'ws_topic'), 'a delete is broadcast to both topics, event DELETE');
 select results_eq(format($$select payload ->> 'operation', (payload ->> 'revision')::int, payload -> 'record', (payload ->> 'actor_id')::uuid
-                          from realtime.messages where topic = 'brand_dna:%s' and event = 'DELETE'$$, :'bd'),
+                          from realtime.messages where topic = %L and event = 'DELETE'$$, :'bd_topic'),
   format($$values ('DELETE', 3, 'null'::jsonb, %L::uuid)$$, :'a_owner_id'), 'the DELETE payload has the last revision and no record');
 select is((select count(*) from realtime.messages where payload ->> 'id' = :'bd'), 8::bigint,
   'four changes, two topics: eight broadcasts in all');
@@ -135,7 +87,11 @@ select is((select count(*) from realtime.messages where payload ->> 'id' = :'bd'
 -- A brand DNA for the authorization checks below.
 insert into public.brand_dna (workspace_id, slug, name, density, warmth, playfulness, sophistication, energy)
 values (:'a_workspace_id', 'topic', 'Topic', .5, .5, .5, .5, .5) returning id as bd \gset
-select 'brand_dna:' || :'bd' as bd_topic, 'workspace:' || :'a_workspace_id' as ws_topic \gset
+select private.realtime_topic('brand_dna', :'bd', w.realtime_epoch) as bd_topic,
+       private.realtime_topic('workspace', w.id, w.realtime_epoch) as ws_topic,
+       private.realtime_topic('workspace', :'b_workspace_id', (select realtime_epoch from public.workspaces where id = :'b_workspace_id')) as b_ws_topic,
+       w.realtime_epoch as epoch
+from public.workspaces w where w.id = :'a_workspace_id' \gset
 select tests.jwt_claims(:'a_viewer_id') as viewer, tests.jwt_claims(:'a_editor_id') as editor, tests.jwt_claims(:'a_owner_id') as owner,
        tests.jwt_claims(:'b_owner_id') as other_owner, tests.jwt_claims(:'outsider') as outsider_claims, tests.jwt_claims(:'admin') as admin_claims,
        '{"iss": "supabase-demo", "role": "anon", "exp": 1983812996}' as anon, '{"role": "service_role"}' as service \gset
@@ -143,36 +99,36 @@ select tests.jwt_claims(:'a_viewer_id') as viewer, tests.jwt_claims(:'a_editor_i
 -- =============================================================================================
 -- Read (join) checks
 -- =============================================================================================
-select ok(pg_temp.realtime_can_read(:'viewer', :'bd_topic', 'broadcast'), 'a viewer may receive broadcasts on brand_dna:<id>');
-select ok(pg_temp.realtime_can_read(:'viewer', :'bd_topic', 'presence'), 'a viewer may see presence on brand_dna:<id>');
-select ok(pg_temp.realtime_can_read(:'editor', :'bd_topic', 'broadcast'), 'an editor may receive broadcasts on brand_dna:<id>');
-select ok(pg_temp.realtime_can_read(:'owner', :'bd_topic', 'broadcast'), 'an owner may receive broadcasts on brand_dna:<id>');
-select ok(pg_temp.realtime_can_read(:'viewer', :'ws_topic', 'broadcast'), 'a viewer may receive broadcasts on workspace:<id>');
-select ok(pg_temp.realtime_can_read(:'owner', :'ws_topic', 'presence'), 'an owner may see presence on workspace:<id>');
-select ok(not pg_temp.realtime_can_read(:'outsider_claims', :'bd_topic', 'broadcast'), 'a non-member may not receive brand_dna:<id>');
-select ok(not pg_temp.realtime_can_read(:'outsider_claims', :'ws_topic', 'broadcast'), 'a non-member may not receive workspace:<id>');
-select ok(not pg_temp.realtime_can_read(:'outsider_claims', :'ws_topic', 'presence'), 'a non-member may not see presence');
-select ok(not pg_temp.realtime_can_read(:'other_owner', :'bd_topic', 'broadcast'), 'the owner of another workspace may not receive it');
-select ok(not pg_temp.realtime_can_read(:'admin_claims', :'ws_topic', 'broadcast'), 'a platform admin who is no member may not receive it');
-select ok(not pg_temp.realtime_can_read(:'anon', :'bd_topic', 'broadcast'), 'anon may not receive brand_dna:<id>');
-select ok(not pg_temp.realtime_can_read(:'anon', :'ws_topic', 'presence'), 'anon may not see presence');
-select ok(pg_temp.realtime_can_read(:'service', :'bd_topic', 'broadcast'), 'the service role may (it bypasses RLS)');
-select ok(pg_temp.realtime_can_read(:'other_owner', 'workspace:' || :'b_workspace_id', 'broadcast'), 'members of B receive B''s topic');
-select ok(not pg_temp.realtime_can_read(:'viewer', 'workspace:' || :'b_workspace_id', 'broadcast'), 'and A''s members do not');
-select ok(not pg_temp.realtime_can_read(:'viewer', :'bd_topic', 'postgres_changes'), 'only the broadcast and presence extensions are granted');
+select ok(tests.realtime_can_read(:'viewer', :'bd_topic', 'broadcast'), 'a viewer may receive broadcasts on brand_dna:<id>');
+select ok(tests.realtime_can_read(:'viewer', :'bd_topic', 'presence'), 'a viewer may see presence on brand_dna:<id>');
+select ok(tests.realtime_can_read(:'editor', :'bd_topic', 'broadcast'), 'an editor may receive broadcasts on brand_dna:<id>');
+select ok(tests.realtime_can_read(:'owner', :'bd_topic', 'broadcast'), 'an owner may receive broadcasts on brand_dna:<id>');
+select ok(tests.realtime_can_read(:'viewer', :'ws_topic', 'broadcast'), 'a viewer may receive broadcasts on workspace:<id>');
+select ok(tests.realtime_can_read(:'owner', :'ws_topic', 'presence'), 'an owner may see presence on workspace:<id>');
+select ok(not tests.realtime_can_read(:'outsider_claims', :'bd_topic', 'broadcast'), 'a non-member may not receive brand_dna:<id>');
+select ok(not tests.realtime_can_read(:'outsider_claims', :'ws_topic', 'broadcast'), 'a non-member may not receive workspace:<id>');
+select ok(not tests.realtime_can_read(:'outsider_claims', :'ws_topic', 'presence'), 'a non-member may not see presence');
+select ok(not tests.realtime_can_read(:'other_owner', :'bd_topic', 'broadcast'), 'the owner of another workspace may not receive it');
+select ok(not tests.realtime_can_read(:'admin_claims', :'ws_topic', 'broadcast'), 'a platform admin who is no member may not receive it');
+select ok(not tests.realtime_can_read(:'anon', :'bd_topic', 'broadcast'), 'anon may not receive brand_dna:<id>');
+select ok(not tests.realtime_can_read(:'anon', :'ws_topic', 'presence'), 'anon may not see presence');
+select ok(tests.realtime_can_read(:'service', :'bd_topic', 'broadcast'), 'the service role may (it bypasses RLS)');
+select ok(tests.realtime_can_read(:'other_owner', :'b_ws_topic', 'broadcast'), 'members of B receive B''s topic');
+select ok(not tests.realtime_can_read(:'viewer', :'b_ws_topic', 'broadcast'), 'and A''s members do not');
+select ok(not tests.realtime_can_read(:'viewer', :'bd_topic', 'postgres_changes'), 'only the broadcast and presence extensions are granted');
 
 -- Malformed and foreign topics are plain denials, never errors.
-select ok(not pg_temp.realtime_can_read(:'viewer', :'bd_topic' || 'x', 'broadcast'), 'a topic with trailing junk is denied');
-select ok(not pg_temp.realtime_can_read(:'viewer', ' ' || :'bd_topic', 'broadcast'), 'a topic with leading space is denied');
-select ok(not pg_temp.realtime_can_read(:'viewer', 'brand_dna:not-a-uuid-at-all-but-36-chars-long-xx', 'broadcast'), 'a non-uuid id is denied, not a cast error');
-select ok(not pg_temp.realtime_can_read(:'viewer', 'brand_dna:' || repeat('-', 36), 'broadcast'), 'an id of 36 hyphens is denied');
-select ok(not pg_temp.realtime_can_read(:'viewer', 'BRAND_DNA:' || :'bd', 'broadcast'), 'the topic prefix is case-sensitive');
-select ok(not pg_temp.realtime_can_read(:'viewer', 'brand_dna:' || :'a_workspace_id', 'broadcast'), 'a workspace id is no brand DNA id');
-select ok(not pg_temp.realtime_can_read(:'viewer', 'workspace:' || gen_random_uuid(), 'broadcast'), 'an unknown workspace is denied');
-select ok(not pg_temp.realtime_can_read(:'viewer', 'room:' || :'a_workspace_id', 'broadcast'), 'other topic families are denied');
-select ok(not pg_temp.realtime_can_read(:'viewer', 'workspace:' || :'a_workspace_id' || ':extra', 'broadcast'), 'sub-topics are denied');
-select ok(not pg_temp.realtime_can_read(:'viewer', $$workspace:x' or '1'='1$$, 'broadcast'), 'SQL in a topic is just a wrong topic');
-select ok(not pg_temp.realtime_can_read(:'viewer', '', 'broadcast'), 'an empty topic is denied');
+select ok(not tests.realtime_can_read(:'viewer', :'bd_topic' || 'x', 'broadcast'), 'a topic with trailing junk is denied');
+select ok(not tests.realtime_can_read(:'viewer', ' ' || :'bd_topic', 'broadcast'), 'a topic with leading space is denied');
+select ok(not tests.realtime_can_read(:'viewer', 'brand_dna:not-a-uuid-at-all-but-36-chars-long-xx', 'broadcast'), 'a non-uuid id is denied, not a cast error');
+select ok(not tests.realtime_can_read(:'viewer', 'brand_dna:' || repeat('-', 36), 'broadcast'), 'an id of 36 hyphens is denied');
+select ok(not tests.realtime_can_read(:'viewer', 'BRAND_DNA:' || :'bd' || ':' || :'epoch', 'broadcast'), 'the topic prefix is case-sensitive');
+select ok(not tests.realtime_can_read(:'viewer', 'brand_dna:' || :'a_workspace_id' || ':' || :'epoch', 'broadcast'), 'a workspace id is no brand DNA id');
+select ok(not tests.realtime_can_read(:'viewer', 'workspace:' || gen_random_uuid() || ':' || :'epoch', 'broadcast'), 'an unknown workspace is denied');
+select ok(not tests.realtime_can_read(:'viewer', 'room:' || :'a_workspace_id', 'broadcast'), 'other topic families are denied');
+select ok(not tests.realtime_can_read(:'viewer', :'ws_topic' || ':extra', 'broadcast'), 'sub-topics are denied');
+select ok(not tests.realtime_can_read(:'viewer', $$workspace:x' or '1'='1$$, 'broadcast'), 'SQL in a topic is just a wrong topic');
+select ok(not tests.realtime_can_read(:'viewer', '', 'broadcast'), 'an empty topic is denied');
 
 -- =============================================================================================
 -- Write checks. The database's topics are read-only for every client: Realtime authorizes a
@@ -180,39 +136,39 @@ select ok(not pg_temp.realtime_can_read(:'viewer', '', 'broadcast'), 'an empty t
 -- harmless event from a forged "UPDATE". Clients talk to each other on the :presence side topics:
 -- presence for members, broadcast for editors and owners.
 -- =============================================================================================
-select 'brand_dna:' || :'bd' || ':presence' as bd_side, 'workspace:' || :'a_workspace_id' || ':presence' as ws_side \gset
+select :'bd_topic' || ':presence' as bd_side, :'ws_topic' || ':presence' as ws_side \gset
 
-select ok(not pg_temp.realtime_can_write(:'viewer', :'bd_topic', 'broadcast'), 'a viewer may not broadcast on brand_dna:<id>');
-select ok(not pg_temp.realtime_can_write(:'viewer', :'ws_topic', 'broadcast'), 'a viewer may not broadcast on workspace:<id>');
-select ok(not pg_temp.realtime_can_write(:'editor', :'bd_topic', 'broadcast'), 'an editor may not broadcast on brand_dna:<id>');
-select ok(not pg_temp.realtime_can_write(:'editor', :'ws_topic', 'broadcast'), 'an editor may not broadcast on workspace:<id>');
-select ok(not pg_temp.realtime_can_write(:'owner', :'bd_topic', 'broadcast'), 'an owner may not broadcast on brand_dna:<id>');
-select ok(not pg_temp.realtime_can_write(:'owner', :'ws_topic', 'broadcast'), 'an owner may not broadcast on workspace:<id>');
-select ok(not pg_temp.realtime_can_write(:'viewer', :'bd_topic', 'presence'), 'presence on brand_dna:<id> is not for clients either');
-select ok(not pg_temp.realtime_can_write(:'owner', :'ws_topic', 'presence'), 'nor presence on workspace:<id>');
-select ok(not pg_temp.realtime_can_write(:'editor', :'ws_topic', 'broadcast', 'UPDATE',
+select ok(not tests.realtime_can_write(:'viewer', :'bd_topic', 'broadcast'), 'a viewer may not broadcast on brand_dna:<id>');
+select ok(not tests.realtime_can_write(:'viewer', :'ws_topic', 'broadcast'), 'a viewer may not broadcast on workspace:<id>');
+select ok(not tests.realtime_can_write(:'editor', :'bd_topic', 'broadcast'), 'an editor may not broadcast on brand_dna:<id>');
+select ok(not tests.realtime_can_write(:'editor', :'ws_topic', 'broadcast'), 'an editor may not broadcast on workspace:<id>');
+select ok(not tests.realtime_can_write(:'owner', :'bd_topic', 'broadcast'), 'an owner may not broadcast on brand_dna:<id>');
+select ok(not tests.realtime_can_write(:'owner', :'ws_topic', 'broadcast'), 'an owner may not broadcast on workspace:<id>');
+select ok(not tests.realtime_can_write(:'viewer', :'bd_topic', 'presence'), 'presence on brand_dna:<id> is not for clients either');
+select ok(not tests.realtime_can_write(:'owner', :'ws_topic', 'presence'), 'nor presence on workspace:<id>');
+select ok(not tests.realtime_can_write(:'editor', :'ws_topic', 'broadcast', 'UPDATE',
                                          jsonb_build_object('id', :'bd', 'revision', 999, 'actor_id', :'a_owner_id')),
   'an editor cannot write the forged UPDATE row itself');
-select ok(not pg_temp.realtime_can_write(:'owner', :'bd_topic', 'broadcast', 'DELETE', '{}'), 'nor can an owner write a DELETE event');
+select ok(not tests.realtime_can_write(:'owner', :'bd_topic', 'broadcast', 'DELETE', '{}'), 'nor can an owner write a DELETE event');
 
-select ok(pg_temp.realtime_can_write(:'viewer', :'bd_side', 'presence'), 'a viewer may share presence on brand_dna:<id>:presence');
-select ok(pg_temp.realtime_can_write(:'viewer', :'ws_side', 'presence'), 'a viewer may share presence on workspace:<id>:presence');
-select ok(not pg_temp.realtime_can_write(:'viewer', :'bd_side', 'broadcast'), 'a viewer may not broadcast on a side topic');
-select ok(pg_temp.realtime_can_write(:'editor', :'bd_side', 'presence'), 'an editor may share presence');
-select ok(pg_temp.realtime_can_write(:'editor', :'bd_side', 'broadcast'), 'an editor may broadcast on brand_dna:<id>:presence');
-select ok(pg_temp.realtime_can_write(:'editor', :'ws_side', 'broadcast'), 'an editor may broadcast on workspace:<id>:presence');
-select ok(pg_temp.realtime_can_write(:'owner', :'ws_side', 'broadcast'), 'an owner may broadcast on a side topic');
-select ok(pg_temp.realtime_can_write(:'owner', :'bd_side', 'presence'), 'an owner may share presence');
-select ok(not pg_temp.realtime_can_write(:'outsider_claims', :'bd_side', 'presence'), 'a non-member may not share presence');
-select ok(not pg_temp.realtime_can_write(:'outsider_claims', :'ws_side', 'broadcast'), 'a non-member may not broadcast');
-select ok(not pg_temp.realtime_can_write(:'other_owner', :'bd_side', 'broadcast'), 'the owner of another workspace may not broadcast here');
-select ok(not pg_temp.realtime_can_write(:'admin_claims', :'ws_side', 'broadcast'), 'a platform admin who is no member may not broadcast');
-select ok(not pg_temp.realtime_can_write(:'anon', :'bd_side', 'presence'), 'anon may not share presence');
-select ok(not pg_temp.realtime_can_write(:'anon', :'ws_side', 'broadcast'), 'anon may not broadcast');
-select ok(not pg_temp.realtime_can_write(:'editor', :'bd_side' || 'x', 'broadcast'), 'an editor may not broadcast on a malformed topic');
-select ok(not pg_temp.realtime_can_write(:'editor', 'brand_dna:' || gen_random_uuid() || ':presence', 'presence'), 'nor on the side topic of an unknown brand DNA');
-select ok(not pg_temp.realtime_can_write(:'editor', 'room:lobby:presence', 'presence'), 'nor share presence on a foreign topic');
-select ok(not pg_temp.realtime_can_write(:'editor', :'bd_side', 'postgres_changes'), 'nor write another extension');
+select ok(tests.realtime_can_write(:'viewer', :'bd_side', 'presence'), 'a viewer may share presence on brand_dna:<id>:presence');
+select ok(tests.realtime_can_write(:'viewer', :'ws_side', 'presence'), 'a viewer may share presence on workspace:<id>:presence');
+select ok(not tests.realtime_can_write(:'viewer', :'bd_side', 'broadcast'), 'a viewer may not broadcast on a side topic');
+select ok(tests.realtime_can_write(:'editor', :'bd_side', 'presence'), 'an editor may share presence');
+select ok(tests.realtime_can_write(:'editor', :'bd_side', 'broadcast'), 'an editor may broadcast on brand_dna:<id>:presence');
+select ok(tests.realtime_can_write(:'editor', :'ws_side', 'broadcast'), 'an editor may broadcast on workspace:<id>:presence');
+select ok(tests.realtime_can_write(:'owner', :'ws_side', 'broadcast'), 'an owner may broadcast on a side topic');
+select ok(tests.realtime_can_write(:'owner', :'bd_side', 'presence'), 'an owner may share presence');
+select ok(not tests.realtime_can_write(:'outsider_claims', :'bd_side', 'presence'), 'a non-member may not share presence');
+select ok(not tests.realtime_can_write(:'outsider_claims', :'ws_side', 'broadcast'), 'a non-member may not broadcast');
+select ok(not tests.realtime_can_write(:'other_owner', :'bd_side', 'broadcast'), 'the owner of another workspace may not broadcast here');
+select ok(not tests.realtime_can_write(:'admin_claims', :'ws_side', 'broadcast'), 'a platform admin who is no member may not broadcast');
+select ok(not tests.realtime_can_write(:'anon', :'bd_side', 'presence'), 'anon may not share presence');
+select ok(not tests.realtime_can_write(:'anon', :'ws_side', 'broadcast'), 'anon may not broadcast');
+select ok(not tests.realtime_can_write(:'editor', :'bd_side' || 'x', 'broadcast'), 'an editor may not broadcast on a malformed topic');
+select ok(not tests.realtime_can_write(:'editor', 'brand_dna:' || gen_random_uuid() || ':' || :'epoch' || ':presence', 'presence'), 'nor on the side topic of an unknown brand DNA');
+select ok(not tests.realtime_can_write(:'editor', 'room:lobby:presence', 'presence'), 'nor share presence on a foreign topic');
+select ok(not tests.realtime_can_write(:'editor', :'bd_side', 'postgres_changes'), 'nor write another extension');
 
 -- =============================================================================================
 -- The database's own sends still go through
@@ -227,7 +183,7 @@ select tests.authenticate_as(:'a_editor_id');
 update public.brand_dna set energy = .2 where id = :'bd';
 select tests.clear_authentication();
 select set_eq(format($$select topic from realtime.messages where event = 'UPDATE' and payload ->> 'id' = %L$$, :'bd'),
-  format($$values ('brand_dna:%s'), ('workspace:%s')$$, :'bd', :'a_workspace_id'),
+  format($$values (%L), (%L)$$, :'bd_topic', :'ws_topic'),
   'an editor''s update is still broadcast to both database topics');
 
 select * from finish();
