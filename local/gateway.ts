@@ -1,8 +1,9 @@
-// The API gateway of the local stack, in place of the CLI's Kong on :54321 (reference 0.3): routes
-// /auth/v1, /realtime/v1 and /functions/v1 to their services with the prefix stripped, rewrites
-// Authorization so upstreams only ever see JWTs, maps the opaque sb_publishable_/sb_secret_ keys to
-// the anon/service-role JWTs, and answers CORS. What it refuses itself (a request that is not valid
-// HTTP, a target it cannot route) gets a problem document, never a bare status or a stack trace.
+// The API gateway of the local stack, in place of the CLI's Kong on :54321 (docs/PLATFORM.md, "The
+// gateway"): routes /auth/v1, /realtime/v1 and /functions/v1 to their services with the prefix
+// stripped, rewrites Authorization so upstreams only ever see JWTs, maps the opaque
+// sb_publishable_/sb_secret_ keys to the anon/service-role JWTs, and answers CORS. What it refuses
+// itself (a request that is not valid HTTP, a target it cannot route) gets a problem document,
+// never a bare status or a stack trace.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { LocalConfig } from './config.ts';
@@ -97,7 +98,7 @@ function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
   res.end();
 }
 
-/** Authorization rule of the CLI's gateway, evaluated in order (reference 0.3). */
+/** Authorization rule of the CLI's gateway, evaluated in order (docs/PLATFORM.md, "The gateway"). */
 export function rewriteAuthorization(headers: IncomingMessage['headers'], config: LocalConfig): void {
   const authorization = headers.authorization;
   if (authorization && !authorization.startsWith('Bearer sb_')) return;
@@ -164,7 +165,7 @@ export function createGateway(config: LocalConfig, keys: KeyRing, services: Gate
     const isFunction = path.startsWith('/functions/v1/');
     const service = path.split('/')[1] ?? '';
     // Kong's cors plugin answers preflights and marks responses; functions answer CORS themselves
-    // (reference C.3), so their allow-list is not overridden here.
+    // (docs/PLATFORM.md, "CORS of functions"), so their allow-list is not overridden here.
     if (!isFunction) {
       if (req.method === 'OPTIONS') return answerPreflight(req, res);
       res.setHeader('Access-Control-Allow-Origin', '*');

@@ -1,6 +1,6 @@
 // JWT material of the local stack, shared by the gateway, Auth and Realtime: user tokens are ES256
 // with the CLI's default signing key, the anon/service-role keys are HS256 with the JWT secret
-// (reference D.2), and both verify the way Supabase's services do.
+// (docs/PLATFORM.md, "Development keys"), and both verify the way Supabase's services do.
 import { randomUUID } from 'node:crypto';
 import { SignJWT, importJWK, jwtVerify, decodeProtectedHeader, errors, type JWTPayload, type CryptoKey } from 'jose';
 import type { LocalConfig } from './config.ts';
@@ -73,8 +73,8 @@ export async function createKeyRing(config: LocalConfig): Promise<KeyRing> {
 }
 
 /**
- * The claim set Supabase Auth puts in the access token of an e-mail/password session (reference
- * A.6), for tokens minted without signing in (tests, benchmarks). `overrides` replace claims; an
+ * The claim set Supabase Auth puts in the access token of an e-mail/password session
+ * (docs/PLATFORM.md, "Access-token claims"), for tokens minted without signing in (tests, benchmarks). `overrides` replace claims; an
  * override of `undefined` drops the claim.
  */
 export function passwordSessionClaims(

@@ -1,4 +1,5 @@
-// The signed-in user's own routes: GET /user, PUT /user and POST /logout (A.4).
+// The signed-in user's own routes: GET /user, PUT /user and POST /logout (docs/PLATFORM.md,
+// "Sign-up, sign-in, user updates and sign-out").
 import type { AuthContext } from './context.ts';
 import { badRequest, DatabaseError, Errors, forbidden, AuthError, isUniqueViolation } from './errors.ts';
 import { readJson, sendJson, sendNoContent, type Request } from './http.ts';
@@ -35,7 +36,8 @@ export async function updateSelf(ctx: AuthContext, r: Request): Promise<void> {
     throw forbidden('not_admin', 'Updating app_metadata requires admin privileges');
   }
   if (phone && phone !== user.phone) {
-    // Phone changes need the SMS provider, which the local stack does not run (D.3).
+    // Phone changes need the SMS provider, which the local stack does not run (docs/PLATFORM.md,
+    // "Auth settings").
     throw badRequest('phone_provider_disabled', 'Unsupported phone provider');
   }
   const emailChanges = email !== '' && email !== (user.email ?? '');

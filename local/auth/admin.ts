@@ -1,4 +1,5 @@
-// /admin/users: create, list, get, update and delete users with an admin-role token (A.3, A.4).
+// /admin/users: create, list, get, update and delete users with an admin-role token
+// (docs/PLATFORM.md, "Auth endpoints", "Sign-up, sign-in, user updates and sign-out").
 import { createHash, randomBytes } from 'node:crypto';
 import { NIL_UUID, type AuthContext, type Db } from './context.ts';
 import { AuthError, badRequest, DatabaseError, Errors, isUniqueViolation, notFound } from './errors.ts';

@@ -1,5 +1,5 @@
-// The error contract of Supabase Auth (reference A.1). Every failure the service reports is an
-// `AuthError`; http.ts renders it in the shape the request's API version asks for.
+// The error contract of Supabase Auth (docs/PLATFORM.md, "Auth errors"). Every failure the service
+// reports is an `AuthError`; http.ts renders it in the shape the request's API version asks for.
 
 export class AuthError extends Error {
   constructor(
@@ -22,7 +22,7 @@ export const notFound = make(404);
 export const unprocessable = make(422);
 export const tooManyRequests = make(429);
 
-/** The status/code/message rows of A.1 that are fixed texts. */
+/** The status/code/message rows of Auth's errors that are fixed texts. */
 export const Errors = {
   invalidCredentials: () => badRequest('invalid_credentials', 'Invalid login credentials'),
   emailNotConfirmed: () => badRequest('email_not_confirmed', 'Email not confirmed'),

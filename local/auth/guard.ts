@@ -1,5 +1,6 @@
 // Who is calling: the Bearer token of user routes (GET/PUT /user, /logout) and admin routes, checked
-// in GoTrue's order: header → signature/expiry → sub → user → session (A.1, A.4).
+// in GoTrue's order: header → signature/expiry → sub → user → session (docs/PLATFORM.md, "Auth
+// errors", "Sign-up, sign-in, user updates and sign-out").
 import { JwtError, type Claims } from '../jwt.ts';
 import { NIL_UUID, type AuthContext } from './context.ts';
 import { badRequest, Errors, forbidden } from './errors.ts';

@@ -1,5 +1,5 @@
 // HTTP plumbing of the Auth stand-in: bounded body reading, Go-like JSON decoding, and responses
-// that follow GoTrue's versioned error contract (reference A.1).
+// that follow GoTrue's versioned error contract (docs/PLATFORM.md, "Auth errors").
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';

@@ -1,8 +1,8 @@
-// Supabase Auth (GoTrue) stand-in, served by the gateway under /auth/v1 (reference section A): the
+// Supabase Auth (GoTrue) stand-in, served by the gateway under /auth/v1 (docs/PLATFORM.md, "Auth"): the
 // routes supabase-js 2.119 uses, on the real auth.* tables, with GoTrue's answers and error codes.
 //
 //   http.ts      body limits, JSON decoding, versioned error rendering
-//   errors.ts    the A.1 status/code/message table
+//   errors.ts    the status/code/message table of Auth's errors
 //   guard.ts     Bearer tokens → caller (user routes) or admin
 //   signup.ts    POST /signup
 //   token.ts     POST /token (password, refresh_token with rotation + reuse detection)
@@ -78,7 +78,7 @@ async function health(_ctx: AuthContext, r: Request): Promise<void> {
   sendJson(r, 200, { version: 'local', name: 'GoTrue', description: 'GoTrue is a user registration and authentication API' });
 }
 
-/** GET /settings: what the CLI's defaults enable (D.3). */
+/** GET /settings: what the CLI's defaults enable (docs/PLATFORM.md, "Auth settings"). */
 async function settings(ctx: AuthContext, r: Request): Promise<void> {
   const { auth } = ctx.config;
   sendJson(r, 200, {

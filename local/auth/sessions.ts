@@ -1,5 +1,6 @@
 // Sessions, refresh tokens and access tokens: auth.sessions, auth.refresh_tokens (legacy 12-char
-// tokens, A.5), auth.mfa_amr_claims, and the ES256 access-token claims of A.6.
+// tokens), auth.mfa_amr_claims, and the ES256 access-token claims (docs/PLATFORM.md,
+// "Refresh-token rotation" and "Access-token claims").
 import { randomInt, randomUUID } from 'node:crypto';
 import type { AuthContext, Db } from './context.ts';
 import { NIL_UUID } from './context.ts';
@@ -89,7 +90,7 @@ export async function touchSession(db: Db, sessionId: string, r: Request): Promi
     where id = ${sessionId}`;
 }
 
-/** Builds the A.6 claim set (GoTrue's JSON order) and signs it ES256 with the CLI's key. */
+/** Builds the access token's claim set (docs/PLATFORM.md, "Access-token claims") (GoTrue's JSON order) and signs it ES256 with the CLI's key. */
 export async function signAccessToken(
   ctx: AuthContext,
   db: Db,

@@ -1,4 +1,5 @@
-// POST /signup (A.4): e-mail + password sign-up, with or without e-mail confirmation.
+// POST /signup (docs/PLATFORM.md, "Sign-up, sign-in, user updates and sign-out"): e-mail + password
+// sign-up, with or without e-mail confirmation.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuthContext } from './context.ts';
 import { EMAIL_MAX_FREQUENCY_SECONDS } from './context.ts';
@@ -45,7 +46,8 @@ export async function signup(ctx: AuthContext, r: Request): Promise<void> {
   body.string('code_challenge');
   body.string('code_challenge_method');
 
-  // Without e-mail or phone the request is an anonymous sign-in (disabled locally, D.3).
+  // Without e-mail or phone the request is an anonymous sign-in (disabled locally:
+  // docs/PLATFORM.md, "Auth settings").
   if (!email && !phone) throw unprocessable('anonymous_provider_disabled', 'Anonymous sign-ins are disabled');
   ctx.limits.request('signup', r);
   if (!ctx.config.auth.enableSignup) throw Errors.signupDisabled();

@@ -1,5 +1,5 @@
 // POST /token: the password grant and the refresh-token grant with rotation and reuse detection
-// (A.4, A.5).
+// (docs/PLATFORM.md, "Sign-up, sign-in, user updates and sign-out", "Refresh-token rotation").
 import type { AuthContext } from './context.ts';
 import { AuthError, badRequest, DatabaseError, Errors } from './errors.ts';
 import { readJson, sendJson, type Request } from './http.ts';
@@ -39,7 +39,7 @@ async function passwordGrant(ctx: AuthContext, r: Request): Promise<void> {
   if (email && phone) throw badRequest('validation_failed', 'Only an email address or phone number should be provided on login.');
   if (phone) {
     validatePhone(phone);
-    // EXTERNAL_PHONE_ENABLED=false in the CLI's defaults (D.3).
+    // EXTERNAL_PHONE_ENABLED=false in the CLI's defaults (docs/PLATFORM.md, "Auth settings").
     throw badRequest('phone_provider_disabled', 'Phone logins are disabled');
   }
   if (!email) throw badRequest('validation_failed', 'missing email or phone');

@@ -1,4 +1,5 @@
-// auth.users and auth.identities: reading, writing, and the JSON shape GoTrue gives them (A.2).
+// auth.users and auth.identities: reading, writing, and the JSON shape GoTrue gives them
+// (docs/PLATFORM.md, "Sessions and users on the wire").
 import { randomUUID } from 'node:crypto';
 import type { Db } from './context.ts';
 import { NIL_UUID } from './context.ts';
@@ -208,7 +209,7 @@ export function identityJson(identity: IdentityRow): Record<string, unknown> {
   });
 }
 
-/** The User object of A.2, fields in GoTrue's order, optional timestamps omitted when null. */
+/** The User object (docs/PLATFORM.md, "Sessions and users on the wire"), fields in GoTrue's order, optional timestamps omitted when null. */
 export function userJson(user: UserRow, identities: IdentityRow[]): Record<string, unknown> {
   return omitUndefined({
     id: user.id,

@@ -7,7 +7,7 @@ import { MAX_PASSWORD_BYTES } from './passwords.ts';
 const EMAIL =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-/** Returns the lower-cased address or throws the A.1 validation error. */
+/** Returns the lower-cased address or throws Auth's validation error. */
 export function validateEmail(email: string | undefined): string {
   if (!email) throw badRequest('validation_failed', 'An email address is required');
   if (email.length > 255) throw badRequest('validation_failed', 'An email address is too long');

@@ -1,7 +1,8 @@
-// Private-channel authorization exactly as Realtime does it (reference B.7): RLS policies on
-// realtime.messages decide. Read: insert probe rows as superuser, then SELECT them back under the
-// caller's role and claims. Write: INSERT under the caller's role inside a savepoint. Both roll back.
-// Beyond the real server, a user token whose Auth session has ended opens nothing private.
+// Private-channel authorization exactly as Realtime does it (docs/PLATFORM.md, "Channel
+// authorization"): RLS policies on realtime.messages decide. Read: insert probe rows as superuser,
+// then SELECT them back under the caller's role and claims. Write: INSERT under the caller's role
+// inside a savepoint. Both roll back. Beyond the real server, a user token whose Auth session has
+// ended opens nothing private.
 import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import type { Claims } from '../jwt.ts';

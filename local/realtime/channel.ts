@@ -1,6 +1,8 @@
 // One joined topic on one socket, as Realtime's channel process: join checks, broadcast and presence
-// from the client, access-token refresh, token expiry and leave (reference B.3–B.7, B.9). Each
-// channel handles its messages one at a time, in order, like the real per-channel process.
+// from the client, access-token refresh, token expiry and leave (docs/PLATFORM.md, "Channel
+// lifecycle", "Access-token refresh on channels", "Broadcast", "System messages", "Channel
+// authorization", "Presence"). Each channel handles its messages one at a time, in order, like the
+// real per-channel process.
 import { randomUUID } from 'node:crypto';
 import type { AuthContext, Extension } from './authorization.ts';
 import { PolicyError, SESSION_ENDED } from './authorization.ts';
@@ -174,7 +176,8 @@ export class Channel implements Member {
     this.presenceEnabled = presence.enabled !== false;
     const postgresChanges = Array.isArray(config.postgres_changes) ? config.postgres_changes : [];
 
-    // `sb_…` keys and a missing token both mean "the connection's own key" (B.3).
+    // `sb_…` keys and a missing token both mean "the connection's own key" (docs/PLATFORM.md,
+    // "Channel lifecycle").
     const candidate =
       typeof payload.access_token === 'string' ? payload.access_token : typeof payload.user_token === 'string' ? payload.user_token : null;
     const tokenString = candidate === null || candidate.startsWith('sb_') ? this.conn.apikey.token : candidate;
@@ -280,7 +283,7 @@ export class Channel implements Member {
     }
   }
 
-  /** Write permission is checked once per channel and extension, on first use (B.7). */
+  /** Write permission is checked once per channel and extension, on first use (docs/PLATFORM.md, "Channel authorization"). */
   private writeAllowed(extension: Extension): Promise<boolean> {
     let check = this.write[extension];
     if (!check) {
@@ -306,7 +309,8 @@ export class Channel implements Member {
       if (this.ack) this.reply(msg.ref, 'error', { reason: 'Payload size exceeds tenant limit' });
       return;
     }
-    // Without write permission the message is silently dropped, and no ack is sent (B.5).
+    // Without write permission the message is silently dropped, and no ack is sent
+    // (docs/PLATFORM.md, "Broadcast").
     if (this.isPrivate && !(await this.writeAllowed('broadcast'))) return;
     if (this.state !== 'joined') return;
     if (message.meta.persist !== undefined && message.meta.persist !== false) {
@@ -346,7 +350,8 @@ export class Channel implements Member {
     this.reply(msg.ref, 'ok', {});
     const meta = withVerifiedSub(body, this.token!.claims);
 
-    // Tracking turns presence on for a channel that joined without it (B.9: state after first track).
+    // Tracking turns presence on for a channel that joined without it (docs/PLATFORM.md,
+    // "Presence": state after first track).
     let justActivated = false;
     if (!this.presenceEnabled) {
       this.presenceEnabled = true;
@@ -366,7 +371,8 @@ export class Channel implements Member {
 
   private async onAccessToken(msg: InboundMessage): Promise<void> {
     const tokenString = isObject(msg.payload) ? msg.payload.access_token : undefined;
-    // Ignored: no token, an opaque `sb_` key, or the token already in use (B.4).
+    // Ignored: no token, an opaque `sb_` key, or the token already in use (docs/PLATFORM.md,
+    // "Access-token refresh on channels").
     if (typeof tokenString !== 'string' || tokenString.startsWith('sb_') || tokenString === this.token?.token) return;
     let token: VerifiedToken;
     try {
@@ -403,7 +409,7 @@ export class Channel implements Member {
   }
 
   /**
-   * Re-checks the stored token every min(5 min, time to exp), as the real server does (B.4), and
+   * Re-checks the stored token every min(5 min, time to exp), as the real server does (docs/PLATFORM.md, "Access-token refresh on channels"), and
    * whether its session still exists: so a channel joined before a sign-out lasts at most one
    * interval, even when no new token is pushed.
    */
@@ -428,7 +434,7 @@ export class Channel implements Member {
     this.scheduleConfirm();
   }
 
-  /** Server-side shutdown: a `system` error, then `phx_close`; the client reports CLOSED (B.3). */
+  /** Server-side shutdown: a `system` error, then `phx_close`; the client reports CLOSED (docs/PLATFORM.md, "Channel lifecycle"). */
   private shutdown(message: string): void {
     if (this.state !== 'joined') return;
     this.system('system', 'error', message);

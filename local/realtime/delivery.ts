@@ -1,6 +1,7 @@
-// Broadcast from the database (reference B.8): rows inserted into realtime.messages reach the
-// subscribers of their topic only once committed, with `meta.id` = row id, in the private or public
-// namespace per the row's `private` flag. Two interchangeable ways to learn about committed rows:
+// Broadcast from the database (docs/PLATFORM.md, "Broadcast from the database"): rows inserted into
+// realtime.messages reach the subscribers of their topic only once committed, with `meta.id` = row
+// id, in the private or public namespace per the row's `private` flag. Two interchangeable ways to
+// learn about committed rows:
 //
 // - `notify`: an AFTER INSERT trigger calls pg_notify, which Postgres delivers at COMMIT (never for a
 //   rolled-back transaction). NOTIFY payloads stop at 8000 bytes, so big rows are announced by id

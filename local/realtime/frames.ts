@@ -1,7 +1,7 @@
-// Wire codec of the Phoenix socket as Realtime speaks it (reference B.2). vsn 2.0.0: text frames are
-// JSON arrays `[join_ref, ref, topic, event, payload]`, client broadcasts arrive as binary kind 3 and
-// user broadcasts leave as binary kind 4. vsn 1.0.0 (and no vsn at all, like the real server) uses
-// JSON objects only. Kinds 0/1/2 are never sent: realtime-js cannot decode them.
+// Wire codec of the Phoenix socket as Realtime speaks it (docs/PLATFORM.md, "Frames"). vsn 2.0.0:
+// text frames are JSON arrays `[join_ref, ref, topic, event, payload]`, client broadcasts arrive as
+// binary kind 3 and user broadcasts leave as binary kind 4. vsn 1.0.0 (and no vsn at all, like the
+// real server) uses JSON objects only. Kinds 0/1/2 are never sent: realtime-js cannot decode them.
 
 export type Vsn = '1.0.0' | '2.0.0';
 /** Refs are echoed exactly as the client sent them (realtime-js sends decimal strings). */

@@ -1,6 +1,6 @@
 // Who listens to what: joined channels by namespaced topic, and Presence per topic. Private and
-// public channels of the same topic are separate namespaces (reference B.7), so every key carries
-// its namespace.
+// public channels of the same topic are separate namespaces (docs/PLATFORM.md, "Channel
+// authorization"), so every key carries its namespace.
 import { randomBytes } from 'node:crypto';
 import { OutboundBroadcast, type Broadcast } from './frames.ts';
 

@@ -1,4 +1,4 @@
-// Supabase Realtime stand-in, served by the gateway under /realtime/v1 (reference section B):
+// Supabase Realtime stand-in, served by the gateway under /realtime/v1 (docs/PLATFORM.md, "Realtime"):
 // the Phoenix socket (socket.ts, channel.ts, frames.ts), private-channel authorization through RLS
 // (authorization.ts), Broadcast from the database (delivery.ts) and the REST API (rest.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -63,7 +63,8 @@ export async function createRealtimeService(options: RealtimeOptions): Promise<R
   const ctx: ServiceContext = { settings, keys: options.keys, hub, authorizer: new Authorizer(sql), store, warn };
 
   const onDbMessage = (message: DbMessage) => {
-    // The row id is both the payload's `id` (added by realtime.send) and `meta.id` (B.8).
+    // The row id is both the payload's `id` (added by realtime.send) and `meta.id`
+    // (docs/PLATFORM.md, "Broadcast from the database").
     hub.broadcast(topicKey(message.private, message.topic), message.topic, {
       event: message.event,
       json: message.json,

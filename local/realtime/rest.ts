@@ -1,6 +1,7 @@
-// Realtime's REST API (reference B.5): `POST /api/broadcast` (batch, the send() fallback) and
-// `POST /api/broadcast/{topic}/events/{event}` (httpSend), both answering 202 with an empty body.
-// The gateway has already turned `sb_` keys into JWTs in Authorization (reference 0.3).
+// Realtime's REST API (docs/PLATFORM.md, "Broadcast"): `POST /api/broadcast` (batch, the send()
+// fallback) and `POST /api/broadcast/{topic}/events/{event}` (httpSend), both answering 202 with an
+// empty body. The gateway has already turned `sb_` keys into JWTs in Authorization
+// (docs/PLATFORM.md, "The gateway").
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PolicyError } from './authorization.ts';
 import { isObject, type ServiceContext } from './context.ts';

@@ -1,6 +1,7 @@
-// Tunables of the Realtime stand-in. Defaults follow the real server (reference B); the env names
-// are the real server's own (CHANNEL_ERROR_BACKOFF_MS, CONNECT_ERROR_BACKOFF_MS) so a developer can
-// shorten the deliberate error delays the same way for both.
+// Tunables of the Realtime stand-in. Defaults follow the real server (docs/PLATFORM.md,
+// "Realtime"); the env names are the real server's own (CHANNEL_ERROR_BACKOFF_MS,
+// CONNECT_ERROR_BACKOFF_MS) so a developer can shorten the deliberate error delays the same way for
+// both.
 
 /** How database broadcasts reach the service (see db-delivery.ts; chosen by measurement). */
 export type DeliveryMode = 'notify' | 'replication';

@@ -1,5 +1,6 @@
 // One WebSocket connection: decodes frames, answers heartbeats, routes channel events, and closes
-// like Phoenix does on frames it cannot decode and on sockets that stay silent (reference B.2, B.3).
+// like Phoenix does on frames it cannot decode and on sockets that stay silent (docs/PLATFORM.md,
+// "Frames", "Channel lifecycle").
 import type { WebSocket } from 'ws';
 import { Channel } from './channel.ts';
 import type { ServiceContext } from './context.ts';

@@ -35,7 +35,7 @@ export class MessageStore {
 
   /**
    * Stored private broadcasts of a topic since `since` (ms epoch), the newest `limit`, oldest first:
-   * what a join with `broadcast.replay` gets before live messages (reference B.8).
+   * what a join with `broadcast.replay` gets before live messages (docs/PLATFORM.md, "Broadcast from the database").
    */
   async replay(topic: string, since: number, limit: number): Promise<StoredBroadcast[]> {
     const rows = await this.sql<{ id: string; event: string | null; payload: unknown; binary_payload: Buffer | null }[]>`

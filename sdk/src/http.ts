@@ -54,7 +54,7 @@ export function fail<T = never>(error: StudioError): StudioResult<T> {
   return { data: null, error };
 }
 
-/** Legacy API keys are JWTs and may be sent as Bearer; `sb_publishable_…` keys may not (reference C.1). */
+/** Legacy API keys are JWTs and may be sent as Bearer; `sb_publishable_…` keys may not (docs/PLATFORM.md, "Invoking a function"). */
 function isJwt(key: string): boolean {
   return key.split('.').length === 3 && !key.startsWith('sb_');
 }

@@ -1,5 +1,6 @@
-// The admin API (A.3, A.4, checklist F6): create, read, update, list and delete users with the
-// service_role key and with the opaque sb_secret_ key mapped by the gateway.
+// The admin API (docs/PLATFORM.md, "Auth endpoints", "Sign-up, sign-in, user updates and sign-out",
+// "Admin check"): create, read, update, list and delete users with the service_role key and with
+// the opaque sb_secret_ key mapped by the gateway.
 import { afterAll, describe, expect, it } from 'vitest';
 import bcrypt from 'bcryptjs';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -8,7 +9,7 @@ import { adminClient, client, createUser, database, PASSWORD, raw, signIn, stack
 const sql = database();
 afterAll(() => sql.end());
 
-describe('F6: create and delete with either admin key', () => {
+describe('create and delete with either admin key', () => {
   for (const [name, key] of [
     ['service_role JWT', stack.serviceRoleKey],
     ['sb_secret_ key (gateway mapping)', stack.secretKey],

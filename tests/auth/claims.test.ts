@@ -1,5 +1,6 @@
-// getClaims() and the JWKS (A.7, checklist F5): ES256 tokens verify locally after exactly one JWKS
-// fetch; HS256 tokens fall back to GET /user; a tampered token is an invalid_jwt error.
+// getClaims() and the JWKS (docs/PLATFORM.md, "Signing keys and JWKS", "getClaims check"): ES256
+// tokens verify locally after exactly one JWKS fetch; HS256 tokens fall back to GET /user; a
+// tampered token is an invalid_jwt error.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import {
@@ -46,7 +47,7 @@ describe('JWKS', () => {
 });
 
 describe('getClaims', () => {
-  it('F5: verifies an ES256 token with exactly one JWKS fetch and no /user call', async () => {
+  it('verifies an ES256 token with exactly one JWKS fetch and no /user call', async () => {
     const { c, counter } = countedClient();
     const { data, error } = await c.auth.getClaims(accessToken);
     expect(error).toBeNull();
@@ -58,7 +59,7 @@ describe('getClaims', () => {
     expect(counter.count('/user')).toBe(0);
   });
 
-  it('F5: a tampered signature is an invalid_jwt error', async () => {
+  it('a tampered signature is an invalid_jwt error', async () => {
     const forged = await forgeries(accessToken, stack.jwtSecret);
     for (const name of ['tampered signature', 'tampered payload', 'signed with another ES256 key under the same kid']) {
       const { c, counter } = countedClient();

@@ -1,5 +1,5 @@
-// Sign-up with e-mail confirmations on (`[auth.email] enable_confirmations = true`, checklist F2
-// second half), on a throw-away stack. Skipped against an external stack.
+// Sign-up with e-mail confirmations on (`[auth.email] enable_confirmations = true`; the second half
+// of docs/PLATFORM.md, "Sign-up check"), on a throw-away stack. Skipped against an external stack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type postgres from 'postgres';
 import { adminClient, client, database, PASSWORD, signIn, stack, uniqueEmail, variantStack, type Target } from './helpers.ts';
@@ -18,7 +18,7 @@ describe.skipIf(stack.external)('enable_confirmations = true', () => {
     await stop?.();
   });
 
-  it('F2: signUp returns no session and a user with one identity and confirmation_sent_at', async () => {
+  it('signUp returns no session and a user with one identity and confirmation_sent_at', async () => {
     const email = uniqueEmail('confirm');
     const { data, error } = await client({ target }).auth.signUp({
       email,
@@ -64,7 +64,7 @@ describe.skipIf(stack.external)('enable_confirmations = true', () => {
     expect(await sql`select 1 from auth.users where email = ${email}`).toHaveLength(1);
   });
 
-  it('F2: signing up with a confirmed address returns an obfuscated user with identities: []', async () => {
+  it('signing up with a confirmed address returns an obfuscated user with identities: []', async () => {
     const email = uniqueEmail('known');
     const first = await client({ target }).auth.signUp({ email, password: PASSWORD });
     const id = first.data.user!.id;

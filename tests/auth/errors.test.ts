@@ -1,6 +1,6 @@
-// The error contract of Auth (reference A.1, checklist F1): how errors look on the wire, and the
-// rows of the status/code/message table this project can hit, each through the real client where
-// the client exposes it.
+// The error contract of Auth (docs/PLATFORM.md, "Auth errors", "Auth error codes check"): how
+// errors look on the wire, and the rows of the status/code/message table this project can hit, each
+// through the real client where the client exposes it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthApiError, AuthSessionMissingError, AuthWeakPasswordError, isAuthApiError } from '@supabase/supabase-js';
 import {
@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => sql.end());
 
 describe('error shape', () => {
-  it('F1: a wrong password is an AuthApiError 400 with code invalid_credentials', async () => {
+  it('a wrong password is an AuthApiError 400 with code invalid_credentials', async () => {
     const { data, error } = await client().auth.signInWithPassword({ email: user.email, password: 'wrong-password' });
     expect(data.session).toBeNull();
     expect(error).toBeInstanceOf(AuthApiError);

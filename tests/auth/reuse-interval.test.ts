@@ -41,7 +41,7 @@ describe.skipIf(stack.external)('refresh_token_reuse_interval = 1, signups disab
   const refresh = (token: string) => client({ target }).auth.refreshSession({ refresh_token: token });
 
   // Reuse *within* the interval is covered on the shared stack (10 s), where it cannot race the clock.
-  it('F3: past the interval, R1 still returns R2, but reusing R0 ends the whole session', async () => {
+  it('past the interval, R1 still returns R2, but reusing R0 ends the whole session', async () => {
     const user = await createUser('reuse', target);
     const { session } = await signIn(user, target);
     const sessionId = decodeJwt(session.access_token).payload.session_id as string;

@@ -1,5 +1,6 @@
-// A signed-in user's life through the real client: password sign-in, refresh rotation (checklist F3
-// without waiting), getUser, updateUser, and the three sign-out scopes (F4).
+// A signed-in user's life through the real client: password sign-in, refresh rotation (the parts of
+// docs/PLATFORM.md, "Refresh chain check", that need no waiting), getUser, updateUser, and the three
+// sign-out scopes (docs/PLATFORM.md, "Sign-out check").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import bcrypt from 'bcryptjs';
 import { AuthSessionMissingError, type AuthChangeEvent } from '@supabase/supabase-js';
@@ -41,7 +42,7 @@ describe('signInWithPassword', () => {
   });
 });
 
-describe('refresh rotation (A.5)', () => {
+describe('refresh rotation', () => {
   let user: TestUser;
   beforeAll(async () => {
     user = await createUser('refresh');
@@ -64,7 +65,7 @@ describe('refresh rotation (A.5)', () => {
     ]);
   });
 
-  it('F3: replaying R1 (the parent of the current token) returns R2 again', async () => {
+  it('replaying R1 (the parent of the current token) returns R2 again', async () => {
     const { session } = await signIn(user);
     const r0 = session.refresh_token;
     const r1 = (await refresh(r0)).data.session!.refresh_token;
@@ -76,7 +77,7 @@ describe('refresh rotation (A.5)', () => {
     expect(count!.n).toBe(1);
   });
 
-  it('F3: replaying R0 within the reuse interval yields a fresh sibling of R1', async () => {
+  it('replaying R0 within the reuse interval yields a fresh sibling of R1', async () => {
     // The CLI default interval is 10 s; the replay follows the rotation within milliseconds.
     const { session } = await signIn(user);
     const r0 = session.refresh_token;
@@ -181,7 +182,7 @@ describe('updateUser', () => {
   });
 });
 
-describe('signOut scopes (F4)', () => {
+describe('signOut scopes', () => {
   it('others: every other session ends, this one stays', async () => {
     const user = await createUser('others');
     const a = await signIn(user);

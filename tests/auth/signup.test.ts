@@ -1,5 +1,6 @@
-// Sign-up with confirmations off (the local default, checklist F2 first half): a session at once,
-// the rows GoTrue writes, and the access token's claims (A.6).
+// Sign-up with confirmations off (the local default; the first half of docs/PLATFORM.md, "Sign-up
+// check"): a session at once, the rows GoTrue writes, and the access token's claims
+// (docs/PLATFORM.md, "Access-token claims").
 import { afterAll, describe, expect, it } from 'vitest';
 import bcrypt from 'bcryptjs';
 import type { AuthChangeEvent } from '@supabase/supabase-js';
@@ -9,7 +10,7 @@ const sql = database();
 afterAll(() => sql.end());
 
 describe('signUp with confirmations off', () => {
-  it('F2: returns a session and emits SIGNED_IN', async () => {
+  it('returns a session and emits SIGNED_IN', async () => {
     const c = client();
     const events: AuthChangeEvent[] = [];
     c.auth.onAuthStateChange((event) => {
@@ -79,7 +80,7 @@ describe('signUp with confirmations off', () => {
     expect(identities).toEqual([{ provider: 'email', provider_id: id }]);
   });
 
-  it('issues an ES256 access token with the claims of A.6', async () => {
+  it('issues an ES256 access token with the claims Supabase Auth puts in it', async () => {
     const email = uniqueEmail('claims');
     const { data } = await client().auth.signUp({ email, password: PASSWORD });
     const { header, payload } = decodeJwt(data.session!.access_token);

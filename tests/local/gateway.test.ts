@@ -1,7 +1,8 @@
-// The gateway of the local stack against the CLI's Kong (reference 0.3, C.2): routing and prefix
-// stripping, the Authorization rewrite and key mapping, verify_jwt, CORS, and functions.invoke from
-// the real supabase-js client (checklist F.11). The routing tests use an echo function behind a
-// gateway of their own; the others go through the test stack's gateway.
+// The gateway of the local stack against the CLI's Kong (docs/PLATFORM.md, "The gateway",
+// "verify_jwt"): routing and prefix stripping, the Authorization rewrite and key mapping,
+// verify_jwt, CORS, and functions.invoke from the real supabase-js client (docs/PLATFORM.md,
+// "Functions check"). The routing tests use an echo function behind a gateway of their own; the
+// others go through the test stack's gateway.
 import http, { type IncomingMessage } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { createClient, FunctionsHttpError } from '@supabase/supabase-js';
@@ -168,7 +169,7 @@ describe.skipIf(stack.external)('gateway routing and rewrites', () => {
     expect((await call('/functions/v1/open')).status).toBe(200);
   });
 
-  it('works with functions.invoke from supabase-js (F.11)', async () => {
+  it('works with functions.invoke from supabase-js', async () => {
     const options = { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } };
     const withPublishable = createClient(base, config.publishableKey, options);
     const viaPublishable = await withPublishable.functions.invoke<Echo>('guarded/x', { method: 'GET' });

@@ -1,5 +1,6 @@
-// Broadcast with the real supabase-js 2.119 client (checklist F 7, F 12): public channels, ack and
-// self, heartbeats, the REST endpoints (httpSend and the send() fallback) and their refusals.
+// Broadcast with the real supabase-js 2.119 client (docs/PLATFORM.md, "Realtime socket check",
+// "httpSend check"): public channels, ack and self, heartbeats, the REST endpoints (httpSend and
+// the send() fallback) and their refusals.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAdmin,

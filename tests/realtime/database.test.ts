@@ -1,6 +1,7 @@
-// Broadcast from the database (reference B.8; checklist F 9, F 10): realtime.send and
-// realtime.broadcast_changes reach private subscribers only after COMMIT, as kind-4 frames whose
-// payload `id` and `meta.id` are the realtime.messages row id. Ordering, not timing, proves "after".
+// Broadcast from the database (docs/PLATFORM.md, "Broadcast from the database", "Database broadcast
+// check"): realtime.send and realtime.broadcast_changes reach private subscribers only after
+// COMMIT, as kind-4 frames whose payload `id` and `meta.id` are the realtime.messages row id.
+// Ordering, not timing, proves "after".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import {

@@ -1,5 +1,6 @@
-// Presence between two supabase-js clients (reference B.9): state after join, joins and leaves as
-// clients track, untrack, leave and disconnect; a `sub` in the payload is the server's to set.
+// Presence between two supabase-js clients (docs/PLATFORM.md, "Presence"): state after join, joins
+// and leaves as clients track, untrack, leave and disconnect; a `sub` in the payload is the
+// server's to set.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { closeClients, eventually, joined, realtimeClient, stack, uniqueTopic } from './helpers.ts';

@@ -1,6 +1,8 @@
-// Private channels authorized through RLS on realtime.messages (reference B.7; checklist F 7, F 8),
-// and the token lifecycle of a joined channel (B.4): refresh, expiry, revocation. Policies for the
-// `test-room:` prefix come from helpers.ts; nothing here touches other topics.
+// Private channels authorized through RLS on realtime.messages (docs/PLATFORM.md, "Channel
+// authorization", "Realtime socket check", "Private channel policy check"), and the token lifecycle
+// of a joined channel (docs/PLATFORM.md, "Access-token refresh on channels"): refresh, expiry,
+// revocation. Policies for the `test-room:` prefix come from helpers.ts; nothing here touches other
+// topics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   RawSocket,

@@ -1,5 +1,6 @@
-// The Phoenix socket at the frame level (reference B.1–B.3, B.5): what the real server answers to
-// each input, checked with a raw WebSocket client, and that bad input never costs the next client.
+// The Phoenix socket at the frame level (docs/PLATFORM.md, "Connecting", "Frames", "Channel
+// lifecycle", "Broadcast"): what the real server answers to each input, checked with a raw
+// WebSocket client, and that bad input never costs the next client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   RawSocket,

@@ -98,7 +98,8 @@ end
 $$;
 comment on function tests.get_user_id(text) is 'The id of the auth user with this e-mail address.';
 
--- The claims GoTrue puts into a user's access token (reference A.6), built from auth.users.
+-- The claims GoTrue puts into a user's access token (docs/PLATFORM.md, "Access-token claims"),
+-- built from auth.users.
 create or replace function tests.jwt_claims(user_id uuid)
 returns jsonb
 language plpgsql

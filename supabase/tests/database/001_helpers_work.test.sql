@@ -10,7 +10,7 @@ select is((select display_name from public.profiles where id = :'ada'), 'Ada L.'
 select is((select display_name from public.profiles where id = :'bob'), 'bob', 'without a display name the profile falls back to the e-mail''s local part');
 select is((select email from public.profiles where id = :'bob'), 'bob@test.local', 'the profile copies the e-mail');
 
--- A real access token's claims (reference A.6).
+-- A real access token's claims (docs/PLATFORM.md, "Access-token claims").
 select set_eq(
   format('select jsonb_object_keys(tests.jwt_claims(%L))', :'ada'),
   array['iss', 'sub', 'aud', 'exp', 'iat', 'email', 'phone', 'app_metadata', 'user_metadata', 'role', 'aal', 'amr',

@@ -1,8 +1,8 @@
 -- Realtime: the broadcasts the brand_dna trigger writes into realtime.messages, and who may read
--- and write which private topics, checked the way Supabase Realtime checks them (reference B.7):
--- as the superuser insert a probe row per extension, then switch to the caller's role with
--- `realtime.topic` and the JWT claims set, and see whether the probe is visible (read) or whether an
--- INSERT of (topic, extension) passes RLS (write).
+-- and write which private topics, checked the way Supabase Realtime checks them (docs/PLATFORM.md,
+-- "Channel authorization"): as the superuser insert a probe row per extension, then switch to the
+-- caller's role with `realtime.topic` and the JWT claims set, and see whether the probe is visible
+-- (read) or whether an INSERT of (topic, extension) passes RLS (write).
 begin;
 select plan(71);
 
