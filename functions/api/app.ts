@@ -11,8 +11,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import { ANON, createAuthenticator, type Authenticator, type Caller } from '../_shared/auth.ts';
 import type { FunctionConfig } from '../_shared/config.ts';
 import { asCaller, asCallerOnce, createPool, type Pool } from '../_shared/db.ts';
-import { logRequest, queryObject, readJsonBody, validate } from '../_shared/http.ts';
-import { ApiError, fromDatabaseError, problem, problemResponse } from '../_shared/problems.ts';
+import { logRequest, queryObject, readJsonBody, validate, type RequestLog } from '../_shared/http.ts';
+import { ApiError, fromDatabaseError, problem, problemBody } from '../_shared/problems.ts';
 import {
   clientAddress,
   createInFlightLimiter,
@@ -51,10 +51,18 @@ export interface AppOptions {
   authenticator?: Authenticator;
   fetch?: typeof fetch;
   routes?: RouteSpec[];
+  /** Where the line per request goes (default: stdout, as JSON). */
+  log?: (entry: RequestLog) => void;
 }
 
 function toApiError(err: unknown): ApiError {
   return err instanceof ApiError ? err : fromDatabaseError(err);
+}
+
+/** The problem+json answer, made by the context so that it keeps the headers set so far (X-Request-Id, CORS). */
+function problemFor(c: Context<AppEnv>, error: ApiError): Response {
+  c.set('error', error);
+  return c.body(JSON.stringify(problemBody(error, c.get('requestId'))), error.status as 400, { 'Content-Type': 'application/problem+json', ...error.headers });
 }
 
 export function createApp(options: AppOptions) {
@@ -64,6 +72,7 @@ export function createApp(options: AppOptions) {
   const authenticator = options.authenticator ?? createAuthenticator(config);
   const rateLimiter = createRateLimiter(pool, config.rateLimits);
   const inFlight = createInFlightLimiter();
+  const log = options.log ?? logRequest;
   let document: Record<string, unknown> | undefined;
   const services: Services = {
     config,
@@ -77,16 +86,8 @@ export function createApp(options: AppOptions) {
   // the routes are registered under the /api base path (sharing the root's router).
   const root = new Hono<AppEnv>();
 
-  root.onError((err, c) => {
-    const error = toApiError(err);
-    c.set('error', error);
-    return problemResponse(error, c.get('requestId'));
-  });
-  root.notFound((c) => {
-    const error = problem.notFound(`There is no route ${c.req.path.slice(0, 200)}.`, 'not_found');
-    c.set('error', error);
-    return problemResponse(error, c.get('requestId'));
-  });
+  root.onError((err, c) => problemFor(c, toApiError(err)));
+  root.notFound((c) => problemFor(c, problem.notFound(`There is no route ${c.req.path.slice(0, 200)}.`, 'not_found')));
 
   root.use(requestId({ limitLength: 128 }));
 
@@ -100,7 +101,7 @@ export function createApp(options: AppOptions) {
     if (rate) for (const [name, value] of Object.entries(rateLimitHeaders(rate))) headers.set(name, value);
     const caller = c.get('caller');
     const error = c.get('error');
-    logRequest({
+    log({
       requestId: c.get('requestId'),
       method: c.req.method,
       path: c.req.path,
@@ -191,9 +192,7 @@ export function createApp(options: AppOptions) {
       onMethodNotAllowed(c, methods) {
         const allow = [...methods, 'OPTIONS'].join(', ');
         if (c.req.method === 'OPTIONS') return c.body(null, 204, { Allow: allow });
-        const error = new ApiError({ status: 405, code: 'method_not_allowed', detail: `${c.req.method} is not allowed here; use ${allow}.`, headers: { Allow: allow } });
-        c.set('error', error);
-        return problemResponse(error, c.get('requestId'));
+        return problemFor(c, new ApiError({ status: 405, code: 'method_not_allowed', detail: `${c.req.method} is not allowed here; use ${allow}.`, headers: { Allow: allow } }));
       },
     }),
   );
