@@ -2,7 +2,7 @@
 // body limits; ours for who is calling, the limits per caller, problems and one log line; then the
 // routes of the registry.
 import { corsHeaders } from '@supabase/supabase-js/cors';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
@@ -27,10 +27,10 @@ import { buildOpenApiDocument } from './openapi.ts';
 import type { RouteSpec, Services } from './registry.ts';
 import { routes as allRoutes } from './routes/index.ts';
 
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** What supabase-js sends (its own list, kept in step with the client), plus what this API reads. */
-export const CORS_ALLOW_HEADERS = [...corsHeaders['Access-Control-Allow-Headers']!.split(',').map((h) => h.trim()), 'if-match', 'if-none-match', 'x-request-id'];
+const CORS_ALLOW_HEADERS = [...corsHeaders['Access-Control-Allow-Headers']!.split(',').map((h) => h.trim()), 'if-match', 'if-none-match', 'x-request-id'];
 const CORS_EXPOSE_HEADERS = ['ETag', 'Location', 'Retry-After', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
 const CORS_ALLOW_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
@@ -87,7 +87,7 @@ export function createApp(options: AppOptions) {
   const root = new Hono<AppEnv>();
 
   root.onError((err, c) => problemFor(c, toApiError(err)));
-  root.notFound((c) => problemFor(c, problem.notFound(`There is no route ${c.req.path.slice(0, 200)}.`, 'not_found')));
+  root.notFound((c) => problemFor(c, problem.notFound(`There is no route ${new URL(c.req.url).pathname.slice(0, 200)}.`, 'not_found')));
 
   root.use(requestId({ limitLength: 128 }));
 
@@ -212,7 +212,7 @@ export function createApp(options: AppOptions) {
 
   const app = root.basePath('/api');
   for (const spec of routes) {
-    app.on(spec.method.toUpperCase(), spec.path, (async (c: Context<AppEnv>) => {
+    app.on(spec.method.toUpperCase(), spec.path, async (c: Context<AppEnv>) => {
       const caller = c.get('caller') ?? ANON;
       if (spec.auth === 'user' && caller.role === 'anon') throw problem.unauthorized();
       const url = new URL(c.req.url);
@@ -237,7 +237,7 @@ export function createApp(options: AppOptions) {
         db: (work) => asCaller(pool, caller, requestInfo, work),
         once: (statement) => asCallerOnce(pool, caller, requestInfo, statement),
       });
-    }) as MiddlewareHandler<AppEnv>);
+    });
   }
 
   return root;

@@ -100,6 +100,8 @@ describe('rate limits', () => {
     const first = await call('/auth/login', { api, headers, method: 'POST', body });
     expect(first.headers.get('ratelimit-limit')).toBe('1');
     expectProblem(await call('/auth/login', { api, headers, method: 'POST', body }), 429, 'rate_limited');
+    // The route is found after percent-decoding the path, and so is its bucket.
+    expectProblem(await call('/%61uth/login', { api, headers, method: 'POST', body, as: user }), 429, 'rate_limited');
     // Reads from the same address are still allowed: another bucket.
     expectStatus(await call('/health', { api, headers }), 200);
   });

@@ -17,20 +17,8 @@ import { ApiError } from '../../_shared/problems.ts';
 import { json, noContent, route, type RouteSpec, type Services } from '../registry.ts';
 
 const TAG = 'Auth';
-const AUTH_TIMEOUT_MS = 10_000;
-
-/** A client of Supabase Auth for one request: auth-js keeps the session it receives in the client. */
-function authClient(services: Services): GoTrueClient {
-  const { supabaseUrl, anonKey } = services.config;
-  return new AuthClient({
-    url: `${supabaseUrl}/auth/v1`,
-    headers: { apikey: anonKey, Authorization: `Bearer ${anonKey}` },
-    fetch: (input, init) => services.fetch(input, { ...init, signal: AbortSignal.timeout(AUTH_TIMEOUT_MS) }),
-    persistSession: false,
-    autoRefreshToken: false,
-    detectSessionInUrl: false,
-  });
-}
+/** What one request may spend on Supabase Auth in all. */
+const AUTH_DEADLINE_MS = 10_000;
 
 const unavailable = (detail: string, cause?: unknown) => new ApiError({ status: 502, code: 'auth_unavailable', detail, cause });
 
@@ -47,9 +35,25 @@ function authProblem(error: AuthError): ApiError {
 
 type Data<R> = Extract<R, { error: null }> extends { data: infer D } ? D : never;
 
-/** The data of an auth-js call, or its error as a problem. */
-async function ask<R extends { data: unknown; error: AuthError | null }>(call: Promise<R>): Promise<Data<R>> {
-  const { data, error } = await call;
+/**
+ * One call to Supabase Auth through a client of auth-js made for this request (it keeps the
+ * session it receives), with the anon key; its data, or its error as a problem. Bounded by
+ * AUTH_DEADLINE_MS in all: auth-js retries a refresh that Auth fails, with back-off, for up to 30 s.
+ */
+async function askAuth<R extends { data: unknown; error: AuthError | null }>(services: Services, call: (auth: GoTrueClient) => Promise<R>): Promise<Data<R>> {
+  const { supabaseUrl, anonKey } = services.config;
+  const deadline = AbortSignal.timeout(AUTH_DEADLINE_MS);
+  const auth = new AuthClient({
+    url: `${supabaseUrl}/auth/v1`,
+    headers: { apikey: anonKey, Authorization: `Bearer ${anonKey}` },
+    fetch: (input, init) => services.fetch(input, { ...init, signal: deadline }),
+    persistSession: false,
+    autoRefreshToken: false,
+    detectSessionInUrl: false,
+  });
+  const late = new Promise<never>((_, reject) => deadline.addEventListener('abort', () => reject(unavailable('Supabase Auth did not answer in time.')), { once: true }));
+  late.catch(() => {});
+  const { data, error } = await Promise.race([call(auth), late]);
   if (error) throw authProblem(error);
   return data as Data<R>;
 }
@@ -72,8 +76,8 @@ export const authRoutes: RouteSpec[] = [
     responses: { 201: { description: 'Signed up.', schema: SignupResultSchema } },
     problems: [400, 502],
     async handler({ body, services }) {
-      const { user, session } = await ask(
-        authClient(services).signUp({ email: body.email, password: body.password, options: { data: body.displayName ? { display_name: body.displayName } : {} } }),
+      const { user, session } = await askAuth(services, (auth) =>
+        auth.signUp({ email: body.email, password: body.password, options: { data: body.displayName ? { display_name: body.displayName } : {} } }),
       );
       if (!user) throw unavailable('Supabase Auth answered without a user.');
       return json({ user: authUserFromJson(user), session: session ? sessionFromAuth(session) : null }, 201);
@@ -101,7 +105,7 @@ export const authRoutes: RouteSpec[] = [
           headers: { 'Retry-After': String(attempt.resetSeconds) },
         });
       }
-      const { session } = await ask(authClient(services).signInWithPassword({ email: body.email, password: body.password }));
+      const { session } = await askAuth(services, (auth) => auth.signInWithPassword({ email: body.email, password: body.password }));
       const response = sessionResponse(session);
       // Best effort: the user has their session either way.
       await services.rateLimiter.forgetSignIns(body.email).catch(() => {});
@@ -120,7 +124,7 @@ export const authRoutes: RouteSpec[] = [
     responses: { 200: { description: 'A new session.', schema: SessionSchema } },
     problems: [400, 502],
     async handler({ body, services }) {
-      const { session } = await ask(authClient(services).refreshSession({ refresh_token: body.refreshToken }));
+      const { session } = await askAuth(services, (auth) => auth.refreshSession({ refresh_token: body.refreshToken }));
       return sessionResponse(session);
     },
   }),
@@ -138,7 +142,7 @@ export const authRoutes: RouteSpec[] = [
     async handler({ query, request, services }) {
       // auth: 'user' means the header held a verified bearer token.
       const token = bearerToken(request.headers.get('Authorization')!)!;
-      await ask(authClient(services).admin.signOut(token, query.scope ?? 'global'));
+      await askAuth(services, (auth) => auth.admin.signOut(token, query.scope ?? 'global'));
       return noContent();
     },
   }),
