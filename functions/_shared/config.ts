@@ -47,7 +47,7 @@ export interface FunctionConfig {
 type Getter = (name: string) => string | undefined;
 
 /** Old names of settings, still read when the new one is not set (and reported at boot). */
-export const DEPRECATED_NAMES: Record<string, string> = {
+const DEPRECATED_NAMES: Record<string, string> = {
   RATE_LIMIT_READ_PER_MINUTE: 'RATE_LIMIT_READ_PER_WINDOW',
   RATE_LIMIT_WRITE_PER_MINUTE: 'RATE_LIMIT_WRITE_PER_WINDOW',
   RATE_LIMIT_AUTH_PER_MINUTE: 'RATE_LIMIT_AUTH_PER_WINDOW',
