@@ -2,13 +2,15 @@
 //   1. The REST API in Deno against the same transaction run by pgbench on the same database:
 //      GET /api/v1/brand-dna/:id (verify the token, rate-limit, one transaction: session check,
 //      role + claims, the select) and PATCH of one axis (plus its version snapshot by trigger), each
-//      at 32 concurrent connections (autocannon) vs 32 pgbench clients (goal: the API at ≥ 40 %).
+//      at 32 concurrent connections vs 32 pgbench clients, with two load generators: autocannon
+//      (Node) and wrk (C, Debian's `wrk`), which takes less of the CPU the API and Postgres share
+//      (goal: GET ≥ 40 % of pgbench with both; PATCH ≥ 100 %). Generators and pgbench take turns.
 //   2. The cost of the session check: the same GET with a token that has a session_id (checked)
 //      and with one minted without it (not checked).
 //   3. Isolation: a signed-in user's GET /workspaces, p50/p95 alone and while 12 clients flood
 //      anonymous preset searches with the worst queries known (over 100,000 presets), once from one
 //      address and once from twelve (goal: ≤ 2x), on a function process with the default pool and
-//      in-flight cap.
+//      in-flight cap (BENCH_API_ISOLATION=0 skips it).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +28,8 @@ import { percentile } from './stats.ts';
 
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Section 1 runs each generator and pgbench in turns, this many times, SECONDS in all per generator. */
+const TURNS = 3;
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -64,12 +68,12 @@ function textWithoutColons(value: string): string {
 }
 
 /** Runs a pgbench script at CONNECTIONS clients; latencies from its per-transaction log. */
-async function pgbench(bin: string, dbUrl: string, script: string): Promise<Result> {
+async function pgbench(bin: string, dbUrl: string, script: string, seconds = SECONDS): Promise<Result> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'api-bench-'));
   try {
     const file = path.join(dir, 'script.sql');
     await writeFile(file, script);
-    const args = ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', String(Math.min(CONNECTIONS, os.cpus().length)), '-T', String(SECONDS), '-f', file, '-l', `--log-prefix=${path.join(dir, 'log')}`, dbUrl];
+    const args = ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', String(Math.min(CONNECTIONS, os.cpus().length)), '-T', String(seconds), '-f', file, '-l', `--log-prefix=${path.join(dir, 'log')}`, dbUrl];
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';
@@ -94,6 +98,48 @@ async function pgbench(bin: string, dbUrl: string, script: string): Promise<Resu
   }
 }
 
+function wrkPath(): string | null {
+  return [process.env.WRK, '/usr/bin/wrk', '/usr/local/bin/wrk'].find((p): p is string => !!p && existsSync(p)) ?? null;
+}
+
+/** wrk's durations (`812.00us`, `1.23ms`, `2.01s`) in ms. */
+function wrkMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(value.trim());
+  if (!m) return NaN;
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as 'us' | 'ms' | 's' | 'm'];
+}
+
+/** The same load with wrk; `body` is a format with one `%.3f`, filled like autocannon's PATCH bodies. */
+async function wrk(bin: string, url: string, options: { method?: string; headers: Record<string, string>; body?: string }, seconds = SECONDS): Promise<Result> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'api-bench-wrk-'));
+  try {
+    const lua = [`wrk.method = ${JSON.stringify(options.method ?? 'GET')}`, ...Object.entries(options.headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)];
+    // PATCH: density 0.100 … 0.999, as in the autocannon run.
+    if (options.body) lua.push('local n = 0', 'request = function()', '  n = n + 1', `  return wrk.format(nil, nil, nil, string.format(${JSON.stringify(options.body)}, 0.1 + (n % 900) / 1000))`, 'end');
+    const script = path.join(dir, 'script.lua');
+    await writeFile(script, `${lua.join('\n')}\n`);
+    const threads = Math.min(2, os.cpus().length);
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(bin, [`-t${threads}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}:\n${text}`))));
+    });
+    const bad = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
+    const socketErrors = /Socket errors: (.*)/.exec(output)?.[1];
+    return {
+      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? NaN),
+      p50: wrkMs(/^\s+50%\s+(\S+)/m.exec(output)?.[1] ?? ''),
+      p99: wrkMs(/^\s+99%\s+(\S+)/m.exec(output)?.[1] ?? ''),
+      ...(bad || socketErrors ? { note: [bad ? `${bad} non-2xx` : '', socketErrors ? `socket errors: ${socketErrors}` : ''].filter(Boolean).join(', ') } : {}),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function http(url: string, options: Record<string, unknown>): Promise<Result> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, ...options });
   const bad = result.non2xx + result.errors;
@@ -101,15 +147,45 @@ async function http(url: string, options: Record<string, unknown>): Promise<Resu
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, ...(bad > 0 ? { note: `${bad} non-2xx/errors: ${statuses}` } : {}) };
 }
 
-function print(title: string, api: Result, baseline: Result | null): void {
+type Runner = (seconds: number) => Promise<Result>;
+
+/**
+ * Runs each runner for SECONDS / TURNS, in turns, TURNS times: drift in the load of the shared
+ * machine then touches all of them alike. Per runner, the results of its turns.
+ */
+async function inTurns(runners: Record<string, Runner | null>): Promise<Record<string, Result[]>> {
+  const seconds = Math.max(2, Math.round(SECONDS / TURNS));
+  const results: Record<string, Result[]> = {};
+  for (let turn = 0; turn < TURNS; turn++) {
+    for (const [name, run] of Object.entries(runners)) if (run) (results[name] ??= []).push(await run(seconds));
+  }
+  return results;
+}
+
+/** Throughput over all turns; latencies, the median turn's. */
+function overall(turns: Result[]): Result {
+  const middle = (values: number[]) => percentile(values.sort((a, b) => a - b), 50);
+  const notes = turns.map((t) => t.note).filter(Boolean);
+  return {
+    rps: turns.reduce((sum, t) => sum + t.rps, 0) / turns.length,
+    p50: middle(turns.map((t) => t.p50)),
+    p99: middle(turns.map((t) => t.p99)),
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+  };
+}
+
+function print(title: string, results: Record<string, Result[]>, goal: number): void {
   const row = (name: string, r: Result) =>
-    `  ${name.padEnd(10)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms${r.note ? `   (${r.note})` : ''}`;
+    `  ${name.padEnd(16)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms${r.note ? `   (${r.note})` : ''}`;
   console.log(`\n${title}`);
-  console.log(row('API', api));
-  if (baseline) {
-    console.log(row('pgbench', baseline));
-    const ratio = api.rps / baseline.rps;
-    console.log(`  ratio      API at ${(ratio * 100).toFixed(0)} % of pgbench (goal ≥ 40 %)${ratio >= 0.4 ? '' : '  ← below goal'}`);
+  const { pgbench: baseline, ...generators } = results;
+  for (const [name, turns] of Object.entries(generators)) console.log(row(`API, ${name}`, overall(turns)));
+  if (!baseline) return;
+  console.log(row('pgbench', overall(baseline)));
+  for (const [name, turns] of Object.entries(generators)) {
+    const ratio = overall(turns).rps / overall(baseline).rps;
+    const each = turns.map((t, i) => `${((100 * t.rps) / baseline[i]!.rps).toFixed(0)}`).join(' / ');
+    console.log(`  ratio, ${name.padEnd(10)} API at ${(ratio * 100).toFixed(0)} % of pgbench (turns: ${each} %; goal ≥ ${goal * 100} %)${ratio >= goal ? '' : '  ← below goal'}`);
   }
 }
 
@@ -121,11 +197,12 @@ async function signedInUser(sql: postgres.Sql, issuer: string) {
 
 export async function bench(): Promise<void> {
   const bin = pgbenchPath();
+  const wrkBin = wrkPath();
   const stack = await startStack({
     ephemeral: true,
     // Sections 1 and 2 measure throughput, not the limiter's verdicts: limits out of reach (the
     // limiter itself still runs on every request), and one user may use all 32 connections.
-    overrides: { functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '1000000000', RATE_LIMIT_WRITE_PER_MINUTE: '1000000000', MAX_CONCURRENT_REQUESTS_PER_CLIENT: '1000' } },
+    overrides: { functionEnv: { RATE_LIMIT_READ_PER_WINDOW: '1000000000', RATE_LIMIT_WRITE_PER_WINDOW: '1000000000', MAX_CONCURRENT_REQUESTS_PER_CLIENT: '1000' } },
   });
   const sql = postgres(stack.dbUrl, { max: 2, onnotice: () => {} });
   try {
@@ -144,8 +221,9 @@ export async function bench(): Promise<void> {
       })
     ).json();
     if (!brand.id) throw new Error(`could not create the brand DNA: ${JSON.stringify(brand)}`);
-    console.log(`API straight to the function in Deno (${stack.functionUrls.api}), ${CONNECTIONS} connections, ${SECONDS} s each; pgbench ${bin ?? 'missing'} at ${CONNECTIONS} clients.`);
+    console.log(`API straight to the function in Deno (${stack.functionUrls.api}), ${CONNECTIONS} connections, by autocannon and by wrk (${wrkBin ?? 'missing'}); pgbench ${bin ?? 'missing'} at ${CONNECTIONS} clients; each ${SECONDS} s in ${TURNS} turns.`);
     if (!bin) console.log('pgbench not found: install it with `apt-get install postgresql-client-15` (Debian) or set PGBENCH=/path/to/pgbench.');
+    if (!wrkBin) console.log('wrk not found: install it with `apt-get install wrk` (Debian; `npm run setup` does) or set WRK=/path/to/wrk.');
 
     // The transaction the API runs for each request, as pgbench sees it (session check included).
     const setCaller = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${textWithoutColons(JSON.stringify(claims))}, true),
@@ -156,26 +234,33 @@ export async function bench(): Promise<void> {
     // Warm-up (JIT, pools, caches).
     await http(`${api}/brand-dna/${brand.id}`, { headers, duration: 2 });
 
-    const getApi = await http(`${api}/brand-dna/${brand.id}`, { headers });
-    const getDb = bin ? await pgbench(bin, stack.dbUrl, `BEGIN;\n${setCaller}\nselect * from public.brand_dna where id = '${brand.id}';\nCOMMIT;\n`) : null;
-    print(`GET /api/v1/brand-dna/:id`, getApi, getDb);
+    // The load generators take turns with pgbench (see inTurns).
+    const url = `${api}/brand-dna/${brand.id}`;
+    const getScript = `BEGIN;\n${setCaller}\nselect * from public.brand_dna where id = '${brand.id}';\nCOMMIT;\n`;
+    const get = await inTurns({
+      autocannon: (seconds) => http(url, { headers, duration: seconds }),
+      pgbench: bin ? (seconds) => pgbench(bin, stack.dbUrl, getScript, seconds) : null,
+      wrk: wrkBin ? (seconds) => wrk(wrkBin, url, { headers }, seconds) : null,
+    });
+    print(`GET /api/v1/brand-dna/:id`, get, 0.4);
 
     let n = 0;
-    const patchApi = await http(`${api}/brand-dna/${brand.id}`, {
-      method: 'PATCH',
-      headers,
-      body: '{"axes":{"density":0.500}}',
-      // Same length every time (autocannon keeps the first Content-Length): density 0.100 … 0.999.
-      setupRequest: (request: Record<string, unknown>) => ({ ...request, body: `{"axes":{"density":${(0.1 + (n++ % 900) / 1000).toFixed(3)}}}` }),
+    const patchBody = '{"axes":{"density":%.3f}}';
+    const patchScript = `\\set d random(0, 999)\nBEGIN;\n${setCaller.replace("'GET'", "'PATCH'")}\nupdate public.brand_dna set density = :d / 1000.0 where id = '${brand.id}' returning *;\nCOMMIT;\n`;
+    const patch = await inTurns({
+      autocannon: (seconds) =>
+        http(url, {
+          method: 'PATCH',
+          headers,
+          duration: seconds,
+          body: '{"axes":{"density":0.500}}',
+          // Same length every time (autocannon keeps the first Content-Length): density 0.100 … 0.999.
+          setupRequest: (request: Record<string, unknown>) => ({ ...request, body: patchBody.replace('%.3f', (0.1 + (n++ % 900) / 1000).toFixed(3)) }),
+        }),
+      pgbench: bin ? (seconds) => pgbench(bin, stack.dbUrl, patchScript, seconds) : null,
+      wrk: wrkBin ? (seconds) => wrk(wrkBin, url, { method: 'PATCH', headers, body: patchBody }, seconds) : null,
     });
-    const patchDb = bin
-      ? await pgbench(
-          bin,
-          stack.dbUrl,
-          `\\set d random(0, 999)\nBEGIN;\n${setCaller.replace("'GET'", "'PATCH'")}\nupdate public.brand_dna set density = :d / 1000.0 where id = '${brand.id}' returning *;\nCOMMIT;\n`,
-        )
-      : null;
-    print('PATCH /api/v1/brand-dna/:id (one axis; the trigger writes the version snapshot)', patchApi, patchDb);
+    print('PATCH /api/v1/brand-dna/:id (one axis; the trigger writes the version snapshot)', patch, 1);
     const [versions] = await sql<{ n: string }[]>`select count(*)::text as n from public.brand_dna_versions where brand_dna_id = ${brand.id}`;
     console.log(`  (${versions!.n} versions written)`);
 
@@ -195,7 +280,7 @@ export async function bench(): Promise<void> {
     const [withCheck, without] = [runs['with the check']!, runs.without!];
     console.log(`  ratio            throughput with/without ${(median(withCheck, 'rps') / median(without, 'rps')).toFixed(2)}x, p50 ${(median(withCheck, 'p50') / median(without, 'p50')).toFixed(2)}x`);
 
-    await benchIsolation(stack, sql, keys);
+    if (process.env.BENCH_API_ISOLATION !== '0') await benchIsolation(stack, sql, keys);
   } finally {
     await sql.end({ timeout: 5 });
     await stack.stop();
@@ -234,7 +319,7 @@ async function benchIsolation(stack: Awaited<ReturnType<typeof startStack>>, sql
   // the rate limits are out of reach, so that what is measured is the isolation, not the 429s.
   const fn = await startFunction(readFunctionDefinitions().find((d) => d.name === 'api')!, {
     ...functionEnvironment(loadConfig(), stack.url, stack.dbUrl),
-    RATE_LIMIT_READ_PER_MINUTE: '1000000000',
+    RATE_LIMIT_READ_PER_WINDOW: '1000000000',
   });
   try {
     const api = `${fn.upstream}/api/v1`;

@@ -8,6 +8,8 @@ missing=()
 [ -f /usr/share/postgresql/15/extension/pgtap.control ] || missing+=(postgresql-15-pgtap)
 command -v pg_prove >/dev/null 2>&1 || missing+=(libtap-parser-sourcehandler-pgtap-perl)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+# wrk, the second load generator of `npm run bench -- api` (next to autocannon).
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 # Debian's Chromium for the browser suite (driven by playwright-core, which downloads no browser).
 [ -n "${CHROMIUM_PATH:-}" ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
 
@@ -19,8 +21,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   else
-    echo "Please install pgTAP for PostgreSQL, pg_prove and Chromium (missing: ${missing[*]})." >&2
-    echo "  macOS: brew install pgtap   other: cpan TAP::Parser::SourceHandler::pgTAP and your distribution's pgtap package" >&2
+    echo "Please install pgTAP for PostgreSQL, pg_prove, wrk and Chromium (missing: ${missing[*]})." >&2
+    echo "  macOS: brew install pgtap wrk   other: cpan TAP::Parser::SourceHandler::pgTAP and your distribution's pgtap and wrk packages" >&2
     echo "  Chromium: set CHROMIUM_PATH to a Chromium or Chrome binary for the browser suite" >&2
   fi
 fi

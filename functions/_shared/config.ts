@@ -1,6 +1,8 @@
 // Configuration of a function from its environment: what Supabase gives every function, plus the
-// API's own settings. Takes a getter instead of reading Deno.env, so that Node tools (the OpenAPI
-// generator) can load the modules that use it.
+// API's own settings, parsed with zod. A value that does not parse stops the function at boot with
+// the variable's name (nothing falls back silently). Takes a getter instead of reading Deno.env, so
+// that Node tools (the OpenAPI generator, the in-process tests) can load the modules that use it.
+import * as z from 'zod';
 import type { DatabaseRole } from './auth.ts';
 
 export interface RateLimits {
@@ -44,68 +46,133 @@ export interface FunctionConfig {
 
 type Getter = (name: string) => string | undefined;
 
-function positiveInt(value: string | undefined, fallback: number, min = 1): number {
-  const n = Number(value);
-  return value !== undefined && value.trim() !== '' && Number.isInteger(n) && n >= min ? n : fallback;
-}
+/** Old names of settings, still read when the new one is not set (and reported at boot). */
+const DEPRECATED_NAMES: Record<string, string> = {
+  RATE_LIMIT_READ_PER_MINUTE: 'RATE_LIMIT_READ_PER_WINDOW',
+  RATE_LIMIT_WRITE_PER_MINUTE: 'RATE_LIMIT_WRITE_PER_WINDOW',
+  RATE_LIMIT_AUTH_PER_MINUTE: 'RATE_LIMIT_AUTH_PER_WINDOW',
+};
 
-/** `{"default":"sb_…", …}` (SUPABASE_PUBLISHABLE_KEYS / SUPABASE_SECRET_KEYS) → the keys. */
-function keyList(value: string | undefined): string[] {
-  if (!value) return [];
+const count = (min: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.int().min(min, `must be at least ${min}`).max(2147483647));
+
+function parseJson(text: string, ctx: z.RefinementCtx): unknown {
   try {
-    const parsed = JSON.parse(value) as unknown;
-    if (parsed && typeof parsed === 'object') return Object.values(parsed).filter((v): v is string => typeof v === 'string' && v !== '');
+    return JSON.parse(text) as unknown;
   } catch {
-    // a bare key
+    ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+    return z.NEVER;
   }
-  return [value];
 }
 
-function jwksFrom(value: string | undefined): FunctionConfig['jwks'] {
-  if (!value) return undefined;
-  try {
-    const parsed = JSON.parse(value) as { keys?: unknown };
-    if (Array.isArray(parsed.keys)) return { keys: parsed.keys.filter((k): k is Record<string, unknown> => !!k && typeof k === 'object') };
-  } catch {
-    // ignored: fetched from Auth instead
-  }
-  return undefined;
+/** `{"default":"sb_…", …}` (SUPABASE_PUBLISHABLE_KEYS / SUPABASE_SECRET_KEYS), or one bare key. */
+const KeyList = z
+  .string()
+  .transform((text, ctx) => (text.trim().startsWith('{') ? parseJson(text, ctx) : { default: text }))
+  .pipe(z.record(z.string(), z.string(), 'must be a JSON object of keys'))
+  .transform((keys) => Object.values(keys).filter(Boolean));
+
+const Jwks = z.string().transform(parseJson).pipe(z.object({ keys: z.array(z.record(z.string(), z.unknown())) }, 'must be a JWK set ({"keys":[…]})'));
+
+/** `*` or a list of origins (`https://studio.example`): anything else could never match a browser's Origin. */
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+}
+const Origins = z
+  .string()
+  .transform((list) => list.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean))
+  .pipe(z.array(z.string().refine((o) => o === '*' || isOrigin(o), 'must be * or an origin such as https://studio.example')).min(1));
+
+const Environment = z.object({
+  SUPABASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((url) => url.replace(/\/+$/, '')).default('http://127.0.0.1:54321'),
+  SUPABASE_DB_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// URL' }).default('postgresql://postgres:postgres@127.0.0.1:54322/postgres'),
+  SUPABASE_ANON_KEY: z.string().default(''),
+  SUPABASE_JWT_SECRET: z.string().optional(),
+  SUPABASE_JWKS: Jwks.optional(),
+  SUPABASE_PUBLISHABLE_KEYS: KeyList.default([]),
+  SUPABASE_SECRET_KEYS: KeyList.default([]),
+  CORS_ALLOWED_ORIGINS: Origins.default(['*']),
+  RATE_LIMIT_READ_PER_WINDOW: count(1).default(1200),
+  RATE_LIMIT_WRITE_PER_WINDOW: count(1).default(300),
+  RATE_LIMIT_AUTH_PER_WINDOW: count(1).default(30),
+  RATE_LIMIT_WINDOW_SECONDS: count(1).default(60),
+  RATE_LIMIT_SIGN_IN_PER_ACCOUNT: count(1).default(10),
+  RATE_LIMIT_SIGN_IN_WINDOW_SECONDS: count(1).default(900),
+  DB_POOL_SIZE: count(1).default(8),
+  MAX_CONCURRENT_REQUESTS_PER_CLIENT: count(1).default(4),
+  MAX_CONCURRENT_ANONYMOUS_REQUESTS: count(1).optional(),
+  // One: Supabase's gateway in front of Edge Functions, or the local stack's. 0: no proxy, the socket's address.
+  TRUSTED_PROXY_HOPS: count(0).default(1),
+  PGAPPNAME: z.string().default('tekton-api'),
+  DB_STATEMENT_TIMEOUT_ANON_MS: count(1).default(3000),
+  DB_STATEMENT_TIMEOUT_AUTHENTICATED_MS: count(1).default(8000),
+  DB_STATEMENT_TIMEOUT_SERVICE_ROLE_MS: count(1).default(8000),
+});
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
 }
 
-export function readConfig(get: Getter): FunctionConfig {
-  const supabaseUrl = (get('SUPABASE_URL') ?? 'http://127.0.0.1:54321').replace(/\/+$/, '');
-  const jwtSecret = get('SUPABASE_JWT_SECRET') || undefined;
-  const dbPoolSize = positiveInt(get('DB_POOL_SIZE'), 8);
+/**
+ * The function's settings. Throws a ConfigError naming every variable that does not parse; `warn`
+ * hears about deprecated names in use.
+ */
+export function readConfig(get: Getter, warn: (message: string) => void = () => {}): FunctionConfig {
+  const raw: Record<string, string> = {};
+  /** Where a value came from, when it was a deprecated name. */
+  const from: Record<string, string> = {};
+  for (const name of Object.keys(Environment.shape)) {
+    // An empty value counts as not set, as an unset secret does.
+    const value = get(name) || undefined;
+    if (value !== undefined) raw[name] = value;
+  }
+  for (const [old, current] of Object.entries(DEPRECATED_NAMES)) {
+    const value = get(old) || undefined;
+    if (value === undefined) continue;
+    warn(`${old} is deprecated: it is the limit per window (RATE_LIMIT_WINDOW_SECONDS), set ${current} instead${raw[current] !== undefined ? ` (${current} wins)` : ''}.`);
+    if (raw[current] !== undefined) continue;
+    raw[current] = value;
+    from[current] = old;
+  }
+  const parsed = Environment.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(({ path: [name, ...rest], message }) => `${[from[String(name)] ?? String(name), ...rest].join('.')}: ${message}`);
+    throw new ConfigError(`The function's settings are not valid:\n  ${problems.join('\n  ')}`);
+  }
+  const env = parsed.data;
   return {
-    supabaseUrl,
-    dbUrl: get('SUPABASE_DB_URL') ?? 'postgresql://postgres:postgres@127.0.0.1:54322/postgres',
-    anonKey: get('SUPABASE_ANON_KEY') ?? '',
-    ...(jwtSecret ? { jwtSecret } : {}),
-    jwks: jwksFrom(get('SUPABASE_JWKS')),
-    publishableKeys: keyList(get('SUPABASE_PUBLISHABLE_KEYS')),
-    secretKeys: keyList(get('SUPABASE_SECRET_KEYS')),
-    corsOrigins: (get('CORS_ALLOWED_ORIGINS') ?? '*')
-      .split(',')
-      .map((origin) => origin.trim().replace(/\/+$/, ''))
-      .filter(Boolean),
+    supabaseUrl: env.SUPABASE_URL,
+    dbUrl: env.SUPABASE_DB_URL,
+    anonKey: env.SUPABASE_ANON_KEY,
+    ...(env.SUPABASE_JWT_SECRET ? { jwtSecret: env.SUPABASE_JWT_SECRET } : {}),
+    ...(env.SUPABASE_JWKS ? { jwks: env.SUPABASE_JWKS } : {}),
+    publishableKeys: env.SUPABASE_PUBLISHABLE_KEYS,
+    secretKeys: env.SUPABASE_SECRET_KEYS,
+    corsOrigins: env.CORS_ALLOWED_ORIGINS,
     rateLimits: {
-      read: positiveInt(get('RATE_LIMIT_READ_PER_MINUTE'), 1200),
-      write: positiveInt(get('RATE_LIMIT_WRITE_PER_MINUTE'), 300),
-      auth: positiveInt(get('RATE_LIMIT_AUTH_PER_MINUTE'), 30),
-      windowSeconds: positiveInt(get('RATE_LIMIT_WINDOW_SECONDS'), 60),
-      signInPerAccount: positiveInt(get('RATE_LIMIT_SIGN_IN_PER_ACCOUNT'), 10),
-      signInWindowSeconds: positiveInt(get('RATE_LIMIT_SIGN_IN_WINDOW_SECONDS'), 900),
+      read: env.RATE_LIMIT_READ_PER_WINDOW,
+      write: env.RATE_LIMIT_WRITE_PER_WINDOW,
+      auth: env.RATE_LIMIT_AUTH_PER_WINDOW,
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      signInPerAccount: env.RATE_LIMIT_SIGN_IN_PER_ACCOUNT,
+      signInWindowSeconds: env.RATE_LIMIT_SIGN_IN_WINDOW_SECONDS,
     },
-    dbPoolSize,
-    maxConcurrentPerClient: positiveInt(get('MAX_CONCURRENT_REQUESTS_PER_CLIENT'), 4),
-    maxConcurrentAnonymous: positiveInt(get('MAX_CONCURRENT_ANONYMOUS_REQUESTS'), Math.max(1, Math.floor(dbPoolSize / 2))),
-    // One: Supabase's gateway in front of Edge Functions, or the local stack's. 0: no proxy, the socket's address.
-    trustedProxyHops: positiveInt(get('TRUSTED_PROXY_HOPS'), 1, 0),
-    dbApplicationName: get('PGAPPNAME') || 'tekton-api',
+    dbPoolSize: env.DB_POOL_SIZE,
+    maxConcurrentPerClient: env.MAX_CONCURRENT_REQUESTS_PER_CLIENT,
+    maxConcurrentAnonymous: env.MAX_CONCURRENT_ANONYMOUS_REQUESTS ?? Math.max(1, Math.floor(env.DB_POOL_SIZE / 2)),
+    trustedProxyHops: env.TRUSTED_PROXY_HOPS,
+    dbApplicationName: env.PGAPPNAME,
     statementTimeouts: {
-      anon: positiveInt(get('DB_STATEMENT_TIMEOUT_ANON_MS'), 3000),
-      authenticated: positiveInt(get('DB_STATEMENT_TIMEOUT_AUTHENTICATED_MS'), 8000),
-      service_role: positiveInt(get('DB_STATEMENT_TIMEOUT_SERVICE_ROLE_MS'), 8000),
+      anon: env.DB_STATEMENT_TIMEOUT_ANON_MS,
+      authenticated: env.DB_STATEMENT_TIMEOUT_AUTHENTICATED_MS,
+      service_role: env.DB_STATEMENT_TIMEOUT_SERVICE_ROLE_MS,
     },
   };
 }

@@ -13,6 +13,8 @@ export type Tx = postgres.Sql;
 /** The function's database connections: `run` lends one to `work` and takes it back. */
 export interface Pool {
   run<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
+  /** Closes the connections (an isolate's never need it; an app made in a test process does). */
+  end(): Promise<void>;
 }
 
 export interface PoolOptions {
@@ -70,6 +72,9 @@ export function createPool({ url, size, applicationName }: PoolOptions): Pool {
         if (next) next(slot);
         else idle.push(slot);
       }
+    },
+    async end() {
+      await Promise.all(clients.map((client) => client?.end({ timeout: 1 })));
     },
   };
 }
@@ -137,18 +142,45 @@ export function callerSetup(caller: Caller, request: RequestInfo): { text: strin
 }
 
 /**
- * `begin` and the caller's set-up, sent without waiting for anything. With `prepare: false`,
- * postgres.js first asks the server for the types of a statement's parameters (Parse/Describe, then
- * Bind/Execute once the answer is back): a round trip of its own that also holds back every query
- * pipelined behind it. The set-up's parameters are all text, whose types the server infers, so they
- * are handed to the query as its parameter list and the statement goes out at once.
+ * A statement whose parameters all travel as text, typed by the server from where they are used.
+ * With `prepare: false`, postgres.js first asks the server for the types of a statement's
+ * parameters (Parse/Describe, then Bind/Execute once the answer is back): a round trip of its own
+ * that also holds back every query pipelined behind it. Handed over as the query's parameter list,
+ * text values need no such question, and the statement goes out at once with its neighbours.
  */
+export function textStatement<R extends postgres.MaybeRow[] = postgres.Row[]>(tx: Tx, text: string, values: (string | null)[]): postgres.PendingQuery<R> {
+  const query = tx.unsafe<R>(text, [], { simple: false } as postgres.UnsafeQueryOptions);
+  (query as unknown as { parameters: (string | null)[] }).parameters = values;
+  return query;
+}
+
+/**
+ * `textStatement` as a tagged template: `textSql(tx)\`select … where id = ${id}\`` takes text values
+ * only, so that the statement can be pipelined with the caller's set-up and the commit.
+ */
+export function textSql(tx: Tx) {
+  return <R extends postgres.MaybeRow[] = postgres.Row[]>(strings: TemplateStringsArray, ...values: (string | null)[]) =>
+    textStatement<R>(tx, strings.reduce((text, part, i) => `${text}$${i}${part}`), values);
+}
+
+/**
+ * Column values as text parameters of a `textStatement`: `"name" = $2, "density" = $3` and the
+ * values (numbers and booleans as their text, which the server reads by the column's type). The
+ * column names are the API's own, never a client's.
+ */
+export function textAssignments(columns: Record<string, string | number | boolean | null>, firstParameter: number): { text: string; values: (string | null)[] } {
+  const entries = Object.entries(columns);
+  return {
+    text: entries.map(([column], i) => `"${column.replace(/"/g, '""')}" = $${firstParameter + i}`).join(', '),
+    values: entries.map(([, value]) => (value === null ? null : String(value))),
+  };
+}
+
+/** `begin` and the caller's set-up, sent without waiting for anything. */
 function beginAsCaller(tx: Tx, caller: Caller, request: RequestInfo): Promise<unknown> {
   const { text, values } = callerSetup(caller, request);
   tx.unsafe('begin').execute().catch(() => {});
-  const setup = tx.unsafe(text, [], { simple: false } as postgres.UnsafeQueryOptions);
-  (setup as unknown as { parameters: string[] }).parameters = values;
-  return setup.execute();
+  return textStatement(tx, text, values).execute();
 }
 
 /**
@@ -177,8 +209,8 @@ export function asCaller<T>(pool: Pool, caller: Caller, request: RequestInfo, wo
 
 /**
  * Runs one statement as the caller in its own transaction: `begin` with the caller's set-up, the
- * statement and `commit` are pipelined. If the statement fails, the commit only ends the aborted
- * transaction.
+ * statement and `commit` are pipelined, in a single round trip when the statement's parameters are
+ * text (`textSql`). If the statement fails, the commit only ends the aborted transaction.
  */
 export type OneStatement<R extends readonly postgres.MaybeRow[]> = (tx: Tx) => postgres.PendingQuery<R>;
 

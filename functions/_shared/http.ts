@@ -1,83 +1,8 @@
-// HTTP plumbing shared by functions: request ids, security headers, CORS, bounded JSON bodies,
-// query strings and validation with zod, If-Match, and one structured log line per request.
+// What the API reads from requests and writes to its log, beyond Hono's own middleware: JSON bodies
+// (media type, UTF-8, duplicate keys) and query strings validated with zod, If-Match, one
+// structured log line per request.
 import type * as z from 'zod';
 import { ApiError, fieldErrors, problem } from './problems.ts';
-
-export const MAX_BODY_BYTES = 64 * 1024;
-
-// ---------------------------------------------------------------------------------------------
-// Request ids
-// ---------------------------------------------------------------------------------------------
-
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
-
-/** The client's X-Request-Id when it is a sane token, else a new UUID. */
-export function requestIdFrom(header: string | null | undefined): string {
-  return header && SANE_REQUEST_ID.test(header) ? header : crypto.randomUUID();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Security headers and CORS
-// ---------------------------------------------------------------------------------------------
-
-export const JSON_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-export function setSecurityHeaders(headers: Headers, csp = JSON_CSP): void {
-  headers.set('X-Content-Type-Options', 'nosniff');
-  headers.set('Referrer-Policy', 'no-referrer');
-  headers.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
-  headers.set('X-Frame-Options', 'DENY');
-  headers.set('Content-Security-Policy', csp);
-  headers.set('Cross-Origin-Resource-Policy', 'cross-origin');
-  headers.delete('X-Powered-By');
-  if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-store');
-}
-
-/** What supabase-js sends, plus what this API reads. */
-export const CORS_ALLOW_HEADERS =
-  'authorization, x-client-info, apikey, content-type, x-retry-count, traceparent, tracestate, baggage, if-match, if-none-match, x-request-id';
-export const CORS_EXPOSE_HEADERS =
-  'ETag, Location, Retry-After, X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset';
-export const CORS_ALLOW_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
-
-export interface Cors {
-  /** The Access-Control-Allow-Origin value for this Origin, or null when it is not allowed. */
-  allowOrigin(origin: string | null | undefined): string | null;
-  apply(headers: Headers, origin: string | null | undefined): void;
-}
-
-export function createCors(allowed: string[]): Cors {
-  const any = allowed.includes('*');
-  const origins = new Set(allowed);
-  const allowOrigin = (origin: string | null | undefined) => (any ? '*' : origin && origins.has(origin) ? origin : null);
-  return {
-    allowOrigin,
-    apply(headers, origin) {
-      if (!any) headers.append('Vary', 'Origin');
-      const value = allowOrigin(origin);
-      if (!origin || !value) return;
-      headers.set('Access-Control-Allow-Origin', value);
-      headers.set('Access-Control-Expose-Headers', CORS_EXPOSE_HEADERS);
-    },
-  };
-}
-
-/** The answer to a CORS preflight (null when the request is not one). */
-export function preflight(request: Request, cors: Cors): Response | ApiError | null {
-  const origin = request.headers.get('Origin');
-  if (request.method !== 'OPTIONS' || !origin || !request.headers.get('Access-Control-Request-Method')) return null;
-  const allowOrigin = cors.allowOrigin(origin);
-  if (!allowOrigin) return problem.forbidden(`Origin ${origin.slice(0, 200)} is not allowed to call this API.`, 'origin_not_allowed');
-  return new Response(null, {
-    status: 204,
-    headers: {
-      'Access-Control-Allow-Origin': allowOrigin,
-      'Access-Control-Allow-Methods': CORS_ALLOW_METHODS,
-      'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
-      'Access-Control-Max-Age': '600',
-    },
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Bodies and query strings
@@ -89,55 +14,20 @@ function isJsonMediaType(contentType: string | null): boolean {
   return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
 }
 
-const tooLarge = () =>
-  new ApiError({ status: 413, code: 'payload_too_large', detail: `The body is larger than ${MAX_BODY_BYTES / 1024} KiB.` });
-
-/** 413 when the declared Content-Length is over the limit (before reading anything); 400 when it is not a number. */
-function checkDeclaredLength(request: Request): void {
-  const declared = request.headers.get('Content-Length');
-  if (declared === null) return;
-  if (!/^\d+$/.test(declared.trim())) throw problem.badRequest('malformed_request', 'The Content-Length header is not a number.');
-  if (Number(declared) > MAX_BODY_BYTES) throw tooLarge();
-}
-
-/** Reads the body, stopping with 413 as soon as more than MAX_BODY_BYTES arrived (whatever was declared). */
-async function readBounded(request: Request): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
-    try {
-      chunk = await reader.read();
-    } catch {
-      throw problem.badRequest('malformed_request', 'The body could not be read to its end.');
-    }
-    const { done, value } = chunk;
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
-/** Parses and validates a JSON body: 413 too large, 415 not JSON, 400 malformed, 422 invalid. */
+/**
+ * Parses and validates a JSON body: 415 not JSON, 400 malformed, 422 invalid. Its size was checked
+ * on the way in (hono/body-limit, 413).
+ */
 export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
-  checkDeclaredLength(request);
   if (!isJsonMediaType(request.headers.get('Content-Type'))) {
     throw new ApiError({ status: 415, code: 'unsupported_media_type', detail: 'Send the body as JSON with `Content-Type: application/json`.', headers: { 'Accept-Post': 'application/json' } });
   }
-  const bytes = await readBounded(request);
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await request.arrayBuffer();
+  } catch {
+    throw problem.badRequest('malformed_request', 'The body could not be read to its end.');
+  }
   let textBody: string;
   try {
     textBody = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

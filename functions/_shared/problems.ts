@@ -96,13 +96,6 @@ export function problemBody(error: ApiError, requestId: string): Record<string, 
   };
 }
 
-export function problemResponse(error: ApiError, requestId: string): Response {
-  return new Response(JSON.stringify(problemBody(error, requestId)), {
-    status: error.status,
-    headers: { 'Content-Type': 'application/problem+json', ...error.headers },
-  });
-}
-
 /** zod issues → field errors (path dotted, e.g. `axes.density`; the root is `(body)` / `(query)`). */
 export function fieldErrors(error: z.ZodError, root: string, prefix = ''): FieldError[] {
   return error.issues.slice(0, 50).map((issue) => {

@@ -29,6 +29,24 @@ export function rateSubject(caller: Caller | null, clientIp: string, klass: Rate
   return `ip:${clientIp}`;
 }
 
+/**
+ * The in-flight caps a request counts against: its subject's, and for anonymous callers all of
+ * theirs together (from however many addresses), so that signed-in users always find connections.
+ * The service role is the project's own backend: not capped. Sign-ins hold no connection: they do
+ * not wait behind anonymous floods.
+ */
+export function inFlightCaps(
+  caller: Caller | null,
+  subject: string,
+  klass: RateClass,
+  limits: { maxConcurrentPerClient: number; maxConcurrentAnonymous: number },
+): Record<string, number> {
+  if (caller?.role === 'service_role') return {};
+  const caps: Record<string, number> = { [subject]: limits.maxConcurrentPerClient };
+  if (!caller?.userId && klass !== 'auth') caps.anonymous = limits.maxConcurrentAnonymous;
+  return caps;
+}
+
 export function rateClass(method: string, path: string): RateClass {
   if (/\/v1\/auth(\/|$)/.test(path)) return 'auth';
   return method === 'GET' || method === 'HEAD' ? 'read' : 'write';

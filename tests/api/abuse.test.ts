@@ -1,27 +1,25 @@
 // Abuse: password guessing through POST /auth/login (whatever token or address the guesser sends),
 // a forged X-Forwarded-For, and one client flooding the function so that others would wait. Each
-// runs against function processes of their own (small limits, a small pool) on the shared database,
-// one of them behind a gateway of its own like the local stack's.
+// runs against an app of its own (small limits, a small pool) on the shared database: in this
+// process, except the forged address, which goes through a gateway like the local stack's to a
+// function process.
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAddress } from '../../functions/_shared/rate-limit.ts';
 import { loadConfig } from '../../local/config.ts';
-import { functionEnvironment, readFunctionDefinitions, startFunction, type FunctionProcess } from '../../local/functions.ts';
+import { functionEnvironment, readFunctionDefinitions, startFunction } from '../../local/functions.ts';
 import { createGateway } from '../../local/gateway.ts';
 import { createKeyRing } from '../../local/jwt.ts';
 import { AXES_EXAMPLE, call, closeDb, createBrandDna, createTeam, createUser, db, expectProblem, expectStatus, stack, type ApiResponse, type TestUser } from './helpers.ts';
+import { inProcessApi, type InProcessApi } from './in-process.ts';
 
 const config = loadConfig();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const randomIp = () => `198.51.100.${1 + (randomBytes(1)[0]! % 250)}`;
 const SIGN_IN_LIMIT = 4;
 
-async function start(env: Record<string, string>): Promise<FunctionProcess> {
-  const definition = readFunctionDefinitions().find((fn) => fn.name === 'api')!;
-  return startFunction(definition, { ...functionEnvironment(config, stack.url, stack.dbUrl), ...env });
-}
 
 /** A confirmed account in the local Auth with a known password. */
 async function account(password: string): Promise<string> {
@@ -35,18 +33,16 @@ async function account(password: string): Promise<string> {
   return email;
 }
 
-let fn: FunctionProcess;
+let api: InProcessApi;
 let others: TestUser[];
 
 beforeAll(async () => {
-  [fn, ...others] = await Promise.all([
-    start({ RATE_LIMIT_SIGN_IN_PER_ACCOUNT: String(SIGN_IN_LIMIT), RATE_LIMIT_AUTH_PER_MINUTE: '1000' }),
-    ...Array.from({ length: 12 }, () => createUser({ name: 'other' })),
-  ]) as [FunctionProcess, ...TestUser[]];
+  api = inProcessApi({ RATE_LIMIT_SIGN_IN_PER_ACCOUNT: String(SIGN_IN_LIMIT), RATE_LIMIT_AUTH_PER_WINDOW: '1000' });
+  others = await Promise.all(Array.from({ length: 12 }, () => createUser({ name: 'other' })));
 }, 120_000);
 
 afterAll(async () => {
-  await fn?.stop();
+  await api?.close();
   await closeDb();
 });
 
@@ -56,7 +52,7 @@ describe('password guessing', () => {
     const statuses: number[] = [];
     for (const [i, other] of others.slice(0, 10).entries()) {
       const res = await call('/auth/login', {
-        base: `${fn.upstream}/api/v1`,
+        api,
         method: 'POST',
         as: other,
         headers: { 'X-Forwarded-For': randomIp() },
@@ -71,7 +67,7 @@ describe('password guessing', () => {
     }
     expect(statuses).toEqual([...Array(SIGN_IN_LIMIT).fill(400), ...Array(10 - SIGN_IN_LIMIT).fill(429)]);
     // While the account is locked, even the right password waits (the guesser cannot tell).
-    expectProblem(await call('/auth/login', { base: `${fn.upstream}/api/v1`, method: 'POST', body: { email, password: 'the-right-password-1' } }), 429, 'too_many_sign_in_attempts');
+    expectProblem(await call('/auth/login', { api, method: 'POST', body: { email, password: 'the-right-password-1' } }), 429, 'too_many_sign_in_attempts');
     // The bucket is keyed by a hash of the address, not the address itself.
     const key = `sign-in:${createHash('sha256').update(email).digest('hex')}`;
     expect(await db()`select key from private.rate_limit_buckets where key like ${`%${email}%`}`).toEqual([]);
@@ -80,8 +76,7 @@ describe('password guessing', () => {
 
   it('a successful sign-in forgets the failed ones', async () => {
     const email = await account('the-right-password-2');
-    const base = `${fn.upstream}/api/v1`;
-    const login = (password: string) => call('/auth/login', { base, method: 'POST', headers: { 'X-Forwarded-For': randomIp() }, body: { email, password } });
+    const login = (password: string) => call('/auth/login', { api, method: 'POST', headers: { 'X-Forwarded-For': randomIp() }, body: { email, password } });
     const statuses: number[] = [];
     for (let i = 0; i < SIGN_IN_LIMIT - 1; i++) statuses.push((await login(`wrong ${i}`)).status);
     statuses.push((await login('the-right-password-2')).status);
@@ -104,7 +99,8 @@ describe('client address', () => {
   });
 
   it('through the gateway, a forged leftmost X-Forwarded-For and other users\' tokens share the one bucket of the client', async () => {
-    const limited = await start({ RATE_LIMIT_AUTH_PER_MINUTE: '3' });
+    const definition = readFunctionDefinitions().find((fn) => fn.name === 'api')!;
+    const limited = await startFunction(definition, { ...functionEnvironment(config, stack.url, stack.dbUrl), RATE_LIMIT_AUTH_PER_WINDOW: '3' });
     const server = createGateway(config, await createKeyRing(config), { functions: [limited] });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
@@ -171,22 +167,21 @@ function expectRefusedAsTooMany(results: ApiResponse[], admitted: number): void 
 }
 
 describe('floods', () => {
-  const env = { DB_POOL_SIZE: '4', MAX_CONCURRENT_REQUESTS_PER_CLIENT: '2', MAX_CONCURRENT_ANONYMOUS_REQUESTS: '2', RATE_LIMIT_WRITE_PER_MINUTE: '1000', RATE_LIMIT_READ_PER_MINUTE: '1000' };
-  let small: FunctionProcess;
-  beforeAll(async () => {
-    small = await start(env);
+  const env = { DB_POOL_SIZE: '4', MAX_CONCURRENT_REQUESTS_PER_CLIENT: '2', MAX_CONCURRENT_ANONYMOUS_REQUESTS: '2', RATE_LIMIT_WRITE_PER_WINDOW: '1000', RATE_LIMIT_READ_PER_WINDOW: '1000' };
+  let small: InProcessApi;
+  beforeAll(() => {
+    small = inProcessApi(env);
   });
-  afterAll(() => small?.stop());
+  afterAll(() => small?.close());
 
   it('one user cannot hold more than their share of the pool: the excess gets 429 too_many_concurrent_requests, and another user is served meanwhile', async () => {
     const team = await createTeam('Flood');
     const brand = await createBrandDna(team);
-    const base = `${small.upstream}/api/v1`;
     // The flood's writes wait for a row lock the test holds, keeping their connections busy.
     const { answer, servedWhileLocked, flood } = await whileLocked(
       (sql) => sql`select 1 from public.brand_dna where id = ${brand.id} for update`,
-      () => Array.from({ length: 10 }, (_, i) => call(`/brand-dna/${brand.id}`, { base, method: 'PATCH', as: team.editor, body: { axes: { ...AXES_EXAMPLE, energy: i / 10 } } })),
-      () => call('/workspaces', { base, as: team.viewer }),
+      () => Array.from({ length: 10 }, (_, i) => call(`/brand-dna/${brand.id}`, { api: small, method: 'PATCH', as: team.editor, body: { axes: { ...AXES_EXAMPLE, energy: i / 10 } } })),
+      () => call('/workspaces', { api: small, as: team.viewer }),
     );
     expectStatus(answer, 200);
     expect(servedWhileLocked).toBe(true);
@@ -195,13 +190,12 @@ describe('floods', () => {
 
   it('anonymous clients, from however many addresses, together hold at most their share: signed-in users are served meanwhile', async () => {
     const user = await createUser();
-    const base = `${small.upstream}/api/v1`;
     const run = randomBytes(2).toString('hex');
     // Anonymous reads of presets wait behind a lock on the table.
     const { answer, servedWhileLocked, flood } = await whileLocked(
       (sql) => sql`lock table public.presets in access exclusive mode`,
-      () => Array.from({ length: 8 }, (_, i) => call('/presets', { base, headers: { 'X-Forwarded-For': `2001:db8:${run}::${i + 1}` } })),
-      () => call('/workspaces', { base, as: user }),
+      () => Array.from({ length: 8 }, (_, i) => call('/presets', { api: small, headers: { 'X-Forwarded-For': `2001:db8:${run}::${i + 1}` } })),
+      () => call('/workspaces', { api: small, as: user }),
     );
     expectStatus(answer, 200);
     expect(servedWhileLocked).toBe(true);

@@ -2,8 +2,10 @@
 // local Auth stand-in behind it, and the tokens it returns working on the rest of the API.
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../local/db.ts';
 import { SessionSchema } from '../../sdk/src/schemas.ts';
-import { call, closeDb, expectProblem, expectStatus } from './helpers.ts';
+import { call, closeDb, createUser, expectProblem, expectStatus } from './helpers.ts';
+import { inProcessApi } from './in-process.ts';
 
 afterAll(closeDb);
 
@@ -52,5 +54,18 @@ describe('auth routes', () => {
     expectProblem(await call('/auth/signup', { method: 'POST', body: { email: email(), password: 'secret-enough', role: 'admin' } }), 422);
     expectProblem(await call('/auth/logout', { method: 'POST' }), 401, 'unauthorized');
     expectProblem(await call('/auth/logout?scope=everything', { method: 'POST', as: 'x.y.z' }), 401, 'invalid_token');
+  });
+
+  it('answers 502 auth_unavailable when Supabase Auth does not answer', async () => {
+    const api = inProcessApi({ SUPABASE_URL: `http://127.0.0.1:${await freePort()}` });
+    try {
+      const user = await createUser();
+      expectProblem(await call('/auth/signup', { api, method: 'POST', body: { email: email(), password: 'secret-enough' } }), 502, 'auth_unavailable');
+      expectProblem(await call('/auth/login', { api, method: 'POST', body: { email: user.email, password: 'secret-enough' } }), 502, 'auth_unavailable');
+      expectProblem(await call('/auth/logout', { api, method: 'POST', as: user }), 502, 'auth_unavailable');
+      expect(api.logs.map((entry) => entry.code)).toEqual(['auth_unavailable', 'auth_unavailable', 'auth_unavailable']);
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ANON, type Caller } from '../../functions/_shared/auth.ts';
 import { readConfig } from '../../functions/_shared/config.ts';
-import { asCaller, asCallerOnce, callerSetup, createPool, type RequestInfo } from '../../functions/_shared/db.ts';
+import { asCaller, asCallerOnce, callerSetup, createPool, textSql, type RequestInfo } from '../../functions/_shared/db.ts';
 import { closeDb, db, stack } from './helpers.ts';
 
 afterAll(closeDb);
@@ -108,7 +108,7 @@ async function countingProxy() {
 }
 
 describe('round trips', () => {
-  it('the set-up travels with the first query: one flight for a single statement, two for a transaction (work, commit)', async () => {
+  it('the set-up travels with the first query: one flight for a single statement (also one with text parameters), two for a transaction (work, commit)', async () => {
     const proxy = await countingProxy();
     const pool = createPool({ url: proxy.url, size: 1, applicationName: 'tekton-api-round-trips' });
     try {
@@ -117,7 +117,13 @@ describe('round trips', () => {
       await asCallerOnce(pool, caller, request(), (tx) => tx`select 1`);
       const once = await proxy.flightsOf(() => asCallerOnce(pool, caller, request(), (tx) => tx`select current_user`));
       const transaction = await proxy.flightsOf(() => asCaller(pool, caller, request(), (tx) => tx`select current_user`));
-      expect({ once, transaction }).toEqual({ once: 1, transaction: 2 });
+      // A statement with text parameters (typed by the server) needs no round trip to learn their types.
+      let rows: unknown;
+      const withText = await proxy.flightsOf(async () => {
+        rows = await asCallerOnce(pool, caller, request(), (tx) => textSql(tx)`select ${"it's $1"}::text as said, ${null}::uuid as nothing, current_user as role`);
+      });
+      expect(rows).toEqual([{ said: "it's $1", nothing: null, role: 'authenticated' }]);
+      expect({ once, transaction, withText }).toEqual({ once: 1, transaction: 2, withText: 1 });
     } finally {
       await proxy.close();
     }

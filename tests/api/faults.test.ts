@@ -15,7 +15,7 @@ import { insertSignedInUser } from '../fixtures/users.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // The faults under test, not the limits: rates and concurrency out of reach.
-const UNLIMITED = { RATE_LIMIT_READ_PER_MINUTE: '100000', RATE_LIMIT_WRITE_PER_MINUTE: '100000', MAX_CONCURRENT_REQUESTS_PER_CLIENT: '100' };
+const UNLIMITED = { RATE_LIMIT_READ_PER_WINDOW: '100000', RATE_LIMIT_WRITE_PER_WINDOW: '100000', MAX_CONCURRENT_REQUESTS_PER_CLIENT: '100' };
 const definition = () => readFunctionDefinitions().find((fn) => fn.name === 'api')!;
 
 /** The answer, or status 0 when there was none (the connection broke: the process died). */

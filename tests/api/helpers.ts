@@ -79,6 +79,8 @@ export interface CallOptions {
   raw?: BodyInit;
   headers?: Record<string, string>;
   base?: string;
+  /** An app in this process (in-process.ts) instead of the stack's function. */
+  api?: { base: string; request(url: string, init: RequestInit): Promise<Response> };
 }
 
 /** A made-up client address per test file, so that anon rate-limit buckets do not collide. */
@@ -93,7 +95,9 @@ export async function call<T = Json>(path: string, options: CallOptions = {}): P
     body = JSON.stringify(options.body);
     headers['Content-Type'] ??= 'application/json';
   }
-  const res = await fetch(`${options.base ?? API}${path}`, { method: options.method ?? 'GET', headers, body });
+  const url = `${options.base ?? options.api?.base ?? API}${path}`;
+  const init = { method: options.method ?? 'GET', headers, body };
+  const res = options.api ? await options.api.request(url, init) : await fetch(url, init);
   const text = await res.text();
   let parsed: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);

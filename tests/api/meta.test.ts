@@ -92,6 +92,8 @@ describe('routing and errors', () => {
     const options = await fetch(`${API}/brand-dna/${ZERO_UUID}`, { method: 'OPTIONS' });
     expect(options.status).toBe(204);
     expect(options.headers.get('allow')).toContain('PATCH');
+    // A plain OPTIONS (no preflight) is checked like any request: a bad token is a 401 problem.
+    expectProblem(await call(`/brand-dna/${ZERO_UUID}`, { method: 'OPTIONS', as: 'bad.token.here' }), 401, 'invalid_token');
   });
 
   it('honours a sane X-Request-Id and replaces anything else', async () => {

@@ -1,6 +1,7 @@
 // A thin REST face over Supabase Auth for clients without supabase-js: sign-up, sign-in, refresh
-// and sign-out, each one call to `${SUPABASE_URL}/auth/v1` with the anon key. Auth's own error
-// codes (invalid_credentials, weak_password, …) are passed on as problems.
+// and sign-out, each one call to `${SUPABASE_URL}/auth/v1` through @supabase/auth-js with the anon
+// key. Auth's own error codes (invalid_credentials, weak_password, …) are passed on as problems.
+import { AuthClient, isAuthApiError, isAuthSessionMissingError, isAuthWeakPasswordError, type AuthError, type GoTrueClient, type Session } from '@supabase/auth-js';
 import {
   LoginSchema,
   LogoutQuerySchema,
@@ -10,69 +11,56 @@ import {
   SignupSchema,
   authUserFromJson,
   sessionFromAuth,
-  type AuthSessionJson,
-  type AuthUserJson,
 } from '../../../sdk/src/contract.ts';
 import { bearerToken } from '../../_shared/auth.ts';
 import { ApiError } from '../../_shared/problems.ts';
 import { json, noContent, route, type RouteSpec, type Services } from '../registry.ts';
 
 const TAG = 'Auth';
+/** What one request may spend on Supabase Auth in all. */
+const AUTH_DEADLINE_MS = 10_000;
 
-interface AuthCall {
-  path: string;
-  body?: unknown;
-  /** Bearer token (defaults to the anon key). */
-  token?: string;
+const unavailable = (detail: string, cause?: unknown) => new ApiError({ status: 502, code: 'auth_unavailable', detail, cause });
+
+/** Auth's refusal (4xx) as a problem with Auth's code and message; Auth failing or not answering is a 502. */
+function authProblem(error: AuthError): ApiError {
+  const { status, code, message } = error;
+  // auth-js turns Auth's session_not_found into an error without a code.
+  const missingSession = isAuthSessionMissingError(error);
+  const refusal = isAuthApiError(error) || isAuthWeakPasswordError(error) || missingSession;
+  if (!refusal || !(status !== undefined && status >= 400 && status < 500)) return unavailable('Supabase Auth did not answer.', error);
+  const authCode = code ?? (missingSession ? 'session_not_found' : 'auth_error');
+  return new ApiError({ status, code: /^[a-z][a-z0-9_]*$/.test(authCode) ? authCode : 'auth_error', detail: message });
 }
 
-/** Calls Supabase Auth; non-2xx answers become problems with Auth's code and message. */
-async function callAuth(services: Services, { path, body, token }: AuthCall): Promise<unknown> {
+type Data<R> = Extract<R, { error: null }> extends { data: infer D } ? D : never;
+
+/**
+ * One call to Supabase Auth through a client of auth-js made for this request (it keeps the
+ * session it receives), with the anon key; its data, or its error as a problem. Bounded by
+ * AUTH_DEADLINE_MS in all: auth-js retries a refresh that Auth fails, with back-off, for up to 30 s.
+ */
+async function askAuth<R extends { data: unknown; error: AuthError | null }>(services: Services, call: (auth: GoTrueClient) => Promise<R>): Promise<Data<R>> {
   const { supabaseUrl, anonKey } = services.config;
-  let res: Response;
-  try {
-    res = await services.fetch(`${supabaseUrl}/auth/v1${path}`, {
-      method: 'POST',
-      headers: {
-        apikey: anonKey,
-        Authorization: `Bearer ${token ?? anonKey}`,
-        'Content-Type': 'application/json',
-        'X-Supabase-Api-Version': '2024-01-01',
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (err) {
-    throw new ApiError({ status: 502, code: 'auth_unavailable', detail: 'Supabase Auth did not answer.', cause: err });
-  }
-  const text = await res.text();
-  let payload: Record<string, unknown> = {};
-  try {
-    payload = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    // non-JSON answer
-  }
-  if (res.ok) return payload;
-  if (res.status >= 500) throw new ApiError({ status: 502, code: 'auth_unavailable', detail: 'Supabase Auth failed to answer.' });
-  const code = typeof payload.code === 'string' ? payload.code : typeof payload.error_code === 'string' ? payload.error_code : 'auth_error';
-  const message = [payload.message, payload.msg, payload.error_description].find((m) => typeof m === 'string') as string | undefined;
-  const retryAfter = res.headers.get('Retry-After');
-  throw new ApiError({
-    status: res.status,
-    code: /^[a-z][a-z0-9_]*$/.test(code) ? code : 'auth_error',
-    detail: message ?? 'Supabase Auth refused the request.',
-    ...(retryAfter ? { headers: { 'Retry-After': retryAfter } } : {}),
+  const deadline = AbortSignal.timeout(AUTH_DEADLINE_MS);
+  const auth = new AuthClient({
+    url: `${supabaseUrl}/auth/v1`,
+    headers: { apikey: anonKey, Authorization: `Bearer ${anonKey}` },
+    fetch: (input, init) => services.fetch(input, { ...init, signal: deadline }),
+    persistSession: false,
+    autoRefreshToken: false,
+    detectSessionInUrl: false,
   });
+  const late = new Promise<never>((_, reject) => deadline.addEventListener('abort', () => reject(unavailable('Supabase Auth did not answer in time.')), { once: true }));
+  late.catch(() => {});
+  const { data, error } = await Promise.race([call(auth), late]);
+  if (error) throw authProblem(error);
+  return data as Data<R>;
 }
 
-function isSession(value: unknown): value is AuthSessionJson {
-  const v = value as Partial<AuthSessionJson> | null;
-  return !!v && typeof v.access_token === 'string' && typeof v.refresh_token === 'string' && !!v.user;
-}
-
-function sessionOrFail(value: unknown): Response {
-  if (!isSession(value)) throw new ApiError({ status: 502, code: 'auth_unavailable', detail: 'Supabase Auth answered without a session.' });
-  return json(sessionFromAuth(value), 200, { 'Cache-Control': 'no-store' });
+function sessionResponse(session: Session | null): Response {
+  if (!session) throw unavailable('Supabase Auth answered without a session.');
+  return json(sessionFromAuth(session), 200, { 'Cache-Control': 'no-store' });
 }
 
 export const authRoutes: RouteSpec[] = [
@@ -88,14 +76,11 @@ export const authRoutes: RouteSpec[] = [
     responses: { 201: { description: 'Signed up.', schema: SignupResultSchema } },
     problems: [400, 502],
     async handler({ body, services }) {
-      const result = await callAuth(services, {
-        path: '/signup',
-        body: { email: body.email, password: body.password, data: body.displayName ? { display_name: body.displayName } : {} },
-      });
-      if (isSession(result)) return json({ user: authUserFromJson(result.user), session: sessionFromAuth(result) }, 201);
-      const user = ((result as { user?: AuthUserJson }).user ?? result) as AuthUserJson;
-      if (typeof user?.id !== 'string') throw new ApiError({ status: 502, code: 'auth_unavailable', detail: 'Supabase Auth answered without a user.' });
-      return json({ user: authUserFromJson(user), session: null }, 201);
+      const { user, session } = await askAuth(services, (auth) =>
+        auth.signUp({ email: body.email, password: body.password, options: { data: body.displayName ? { display_name: body.displayName } : {} } }),
+      );
+      if (!user) throw unavailable('Supabase Auth answered without a user.');
+      return json({ user: authUserFromJson(user), session: session ? sessionFromAuth(session) : null }, 201);
     },
   }),
   route({
@@ -120,10 +105,11 @@ export const authRoutes: RouteSpec[] = [
           headers: { 'Retry-After': String(attempt.resetSeconds) },
         });
       }
-      const session = sessionOrFail(await callAuth(services, { path: '/token?grant_type=password', body: { email: body.email, password: body.password } }));
+      const { session } = await askAuth(services, (auth) => auth.signInWithPassword({ email: body.email, password: body.password }));
+      const response = sessionResponse(session);
       // Best effort: the user has their session either way.
       await services.rateLimiter.forgetSignIns(body.email).catch(() => {});
-      return session;
+      return response;
     },
   }),
   route({
@@ -138,7 +124,8 @@ export const authRoutes: RouteSpec[] = [
     responses: { 200: { description: 'A new session.', schema: SessionSchema } },
     problems: [400, 502],
     async handler({ body, services }) {
-      return sessionOrFail(await callAuth(services, { path: '/token?grant_type=refresh_token', body: { refresh_token: body.refreshToken } }));
+      const { session } = await askAuth(services, (auth) => auth.refreshSession({ refresh_token: body.refreshToken }));
+      return sessionResponse(session);
     },
   }),
   route({
@@ -155,7 +142,7 @@ export const authRoutes: RouteSpec[] = [
     async handler({ query, request, services }) {
       // auth: 'user' means the header held a verified bearer token.
       const token = bearerToken(request.headers.get('Authorization')!)!;
-      await callAuth(services, { path: `/logout?scope=${query.scope ?? 'global'}`, token });
+      await askAuth(services, (auth) => auth.admin.signOut(token, query.scope ?? 'global'));
       return noContent();
     },
   }),

@@ -18,7 +18,7 @@ import {
 } from '../../../sdk/src/studio-files.ts';
 import type { Tx } from '../../_shared/db.ts';
 import { ApiError, fromDatabaseError, problem, type FieldError } from '../../_shared/problems.ts';
-import { requireWorkspaceRole, workspaceAccess } from '../access.ts';
+import { requireWorkspaceRole, workspaceVisible } from '../access.ts';
 import { json, route, type RouteSpec } from '../registry.ts';
 import { insertWithDerivedSlug } from './brand-dna.ts';
 
@@ -169,7 +169,7 @@ export const brandDnaFileRoutes: RouteSpec[] = [
     problems: [404],
     async handler({ query, db }) {
       const rows = await db(async (tx) => {
-        if (!(await workspaceAccess(tx, query.workspaceId)).visible) throw problem.notFound('There is no workspace with this id that you can see.', 'workspace_not_found');
+        if (!(await workspaceVisible(tx, query.workspaceId))) throw problem.notFound('There is no workspace with this id that you can see.', 'workspace_not_found');
         return tx<BrandDnaWithOriginRow[]>`
           ${withOrigin(tx)}
           where b.workspace_id = ${query.workspaceId}

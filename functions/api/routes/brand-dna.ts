@@ -31,7 +31,7 @@ import {
   type PresetRow,
 } from '../../../sdk/src/contract.ts';
 import type { Caller } from '../../_shared/auth.ts';
-import type { Tx } from '../../_shared/db.ts';
+import { textAssignments, textSql, textStatement, type Tx } from '../../_shared/db.ts';
 import { etagOf, ifMatchRevisions } from '../../_shared/http.ts';
 import { problem } from '../../_shared/problems.ts';
 import { explainBrandDnaMiss, requireWorkspaceRole } from '../access.ts';
@@ -106,15 +106,23 @@ function etagHeaderRevisions(request: Request) {
 const revisionFilter = (tx: Tx, revisions: ReturnType<typeof ifMatchRevisions>) =>
   Array.isArray(revisions) ? tx`and revision = any(${revisions}::int[])` : tx``;
 
-/** PUT and PATCH: change the columns of `write` (only if the revision matches If-Match, when sent). */
-async function updateBrandDna(db: HandlerContext<unknown, unknown, unknown>['db'], id: string, write: BrandDnaWrite, request: Request): Promise<BrandDnaRow> {
+/**
+ * PUT and PATCH: change the columns of `write` (only if the revision matches If-Match, when sent).
+ * One statement with text parameters, so that it leaves together with the caller's set-up and the
+ * commit: the row's lock is not held across a round trip to the function, which is what concurrent
+ * edits of one brand DNA wait for. A miss is explained afterwards.
+ */
+async function updateBrandDna(ctx: Pick<HandlerContext<unknown, unknown, unknown>, 'db' | 'once'>, id: string, write: BrandDnaWrite, request: Request): Promise<BrandDnaRow> {
   const revisions = etagHeaderRevisions(request);
-  const columns = brandDnaToColumns(write) as Record<string, unknown>;
-  return db(async (tx) => {
-    const [updated] = await tx<BrandDnaRow[]>`
-      update public.brand_dna set ${tx(columns)} where id = ${id} ${revisionFilter(tx, revisions)} returning *`;
-    return updated ?? explainBrandDnaMiss(tx, id, revisions, 'change brand DNA', 'editor');
-  });
+  const set = textAssignments(brandDnaToColumns(write), 2);
+  const values = [id, ...set.values];
+  let text = `update public.brand_dna set ${set.text} where id = $1`;
+  if (Array.isArray(revisions)) {
+    values.push(`{${revisions.join(',')}}`);
+    text += ` and revision = any($${values.length}::int[])`;
+  }
+  const [updated] = await ctx.once((tx) => textStatement<BrandDnaRow[]>(tx, `${text} returning *`, values));
+  return updated ?? ctx.db((tx) => explainBrandDnaMiss(tx, id, revisions, 'change brand DNA', 'editor'));
 }
 
 const ListCursor = z.strictObject({ t: z.string().regex(/^-?\d{1,20}$/), i: IdSchema });
@@ -221,7 +229,7 @@ export const brandDnaRoutes: RouteSpec[] = [
     params: IdParams,
     responses: { 200: { description: 'The brand DNA.', schema: BrandDnaSchema, headers: ['ETag'] } },
     async handler({ params, once }) {
-      const [row] = await once((tx) => tx<BrandDnaRow[]>`select * from public.brand_dna where id = ${params.id}`);
+      const [row] = await once((tx) => textSql(tx)<BrandDnaRow[]>`select * from public.brand_dna where id = ${params.id}`);
       if (!row) throw problem.notFound('There is no brand DNA with this id that you can see.');
       return brandDnaResponse(row);
     },
@@ -239,8 +247,8 @@ export const brandDnaRoutes: RouteSpec[] = [
     ifMatch: true,
     responses: { 200: { description: 'The brand DNA after the change.', schema: BrandDnaSchema, headers: ['ETag'] } },
     problems: [403, 409],
-    async handler({ params, body, request, db }) {
-      return brandDnaResponse(await updateBrandDna(db, params.id, { ...body, description: body.description ?? null }, request));
+    async handler({ params, body, request, db, once }) {
+      return brandDnaResponse(await updateBrandDna({ db, once }, params.id, { ...body, description: body.description ?? null }, request));
     },
   }),
   route({
@@ -256,8 +264,8 @@ export const brandDnaRoutes: RouteSpec[] = [
     ifMatch: true,
     responses: { 200: { description: 'The brand DNA after the change.', schema: BrandDnaSchema, headers: ['ETag'] } },
     problems: [403, 409],
-    async handler({ params, body, request, db }) {
-      return brandDnaResponse(await updateBrandDna(db, params.id, body, request));
+    async handler({ params, body, request, db, once }) {
+      return brandDnaResponse(await updateBrandDna({ db, once }, params.id, body, request));
     },
   }),
   route({
