@@ -24,7 +24,7 @@ import { createKeyRing } from '../local/jwt.ts';
 import { startStack } from '../local/stack.ts';
 import { insertSignedInUser, sessionClaims } from '../tests/fixtures/users.ts';
 import { generatePresets } from './db.ts';
-import { percentile } from './stats.ts';
+import { median, percentile } from './stats.ts';
 
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -164,12 +164,11 @@ async function inTurns(runners: Record<string, Runner | null>): Promise<Record<s
 
 /** Throughput over all turns; latencies, the median turn's. */
 function overall(turns: Result[]): Result {
-  const middle = (values: number[]) => percentile(values.sort((a, b) => a - b), 50);
   const notes = turns.map((t) => t.note).filter(Boolean);
   return {
     rps: turns.reduce((sum, t) => sum + t.rps, 0) / turns.length,
-    p50: middle(turns.map((t) => t.p50)),
-    p99: middle(turns.map((t) => t.p99)),
+    p50: median(turns.map((t) => t.p50)),
+    p99: median(turns.map((t) => t.p99)),
     ...(notes.length ? { note: notes.join('; ') } : {}),
   };
 }
@@ -272,13 +271,12 @@ export async function bench(): Promise<void> {
     for (let i = 0; i < 3; i++) {
       for (const [name, variantHeaders] of Object.entries(variants)) runs[name]!.push(await http(`${api}/brand-dna/${brand.id}`, { headers: variantHeaders, duration: Math.ceil(SECONDS / 2) }));
     }
-    const median = (results: Result[], key: 'rps' | 'p50' | 'p99') => percentile(results.map((r) => r[key]), 0.5);
     console.log('\nSession check (GET /api/v1/brand-dna/:id; the session is looked up in the set-up statement), medians of 3 runs');
     for (const [name, results] of Object.entries(runs)) {
-      console.log(`  ${name.padEnd(16)} ${median(results, 'rps').toFixed(0).padStart(8)} req/s   p50 ${median(results, 'p50').toFixed(2).padStart(7)} ms   p99 ${median(results, 'p99').toFixed(2).padStart(7)} ms`);
+      console.log(`  ${name.padEnd(16)} ${median(results.map((r) => r.rps)).toFixed(0).padStart(8)} req/s   p50 ${median(results.map((r) => r.p50)).toFixed(2).padStart(7)} ms   p99 ${median(results.map((r) => r.p99)).toFixed(2).padStart(7)} ms`);
     }
     const [withCheck, without] = [runs['with the check']!, runs.without!];
-    console.log(`  ratio            throughput with/without ${(median(withCheck, 'rps') / median(without, 'rps')).toFixed(2)}x, p50 ${(median(withCheck, 'p50') / median(without, 'p50')).toFixed(2)}x`);
+    console.log(`  ratio            throughput with/without ${(median(withCheck.map((r) => r.rps)) / median(without.map((r) => r.rps))).toFixed(2)}x, p50 ${(median(withCheck.map((r) => r.p50)) / median(without.map((r) => r.p50))).toFixed(2)}x`);
 
     if (process.env.BENCH_API_ISOLATION !== '0') await benchIsolation(stack, sql, keys);
   } finally {
