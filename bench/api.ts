@@ -10,7 +10,8 @@
 //   3. Isolation: a signed-in user's GET /workspaces, p50/p95 alone and while 12 clients flood
 //      anonymous preset searches with the worst queries known (over 100,000 presets), once from one
 //      address and once from twelve (goal: ≤ 2x), on a function process with the default pool and
-//      in-flight cap (BENCH_API_ISOLATION=0 skips it).
+//      in-flight caps, then once more with anonymous callers held to one request in flight, the
+//      floor of what caps can do (BENCH_API_ISOLATION=0 skips it).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -309,49 +310,78 @@ async function userReads(api: string, token: string): Promise<{ latencies: numbe
   return { latencies, bad };
 }
 
+// The flood runs in a Node process of its own, as an attacker's would, so that the user's client
+// measures from an event loop that is not busy with the flood's responses. It stops when its
+// stdin closes and prints how many searches got which status.
+const FLOOD_SCRIPT = `
+const [api, addresses, clients, queries] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3]), JSON.parse(process.argv[4])];
+let stop = false;
+process.stdin.on('end', () => { stop = true; }).resume();
+const statuses = {};
+await Promise.all(Array.from({ length: clients }, async (_, client) => {
+  for (let i = client; !stop; i++) {
+    const res = await fetch(api + '/presets?q=' + encodeURIComponent(queries[i % queries.length]), { headers: { 'X-Forwarded-For': '203.0.113.' + (1 + (client % addresses)) } });
+    await res.arrayBuffer();
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    // A client told to wait does (Retry-After), so the flood does not turn into a busy loop.
+    if (res.status === 429) await new Promise((resolve) => setTimeout(resolve, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+  }
+}));
+process.stdout.write(JSON.stringify(statuses));
+`;
+
+/** FLOOD_CLIENTS clients search in a loop from `addresses` client addresses while the user reads. */
+async function readsDuringFlood(api: string, token: string, addresses: number): Promise<{ latencies: number[]; bad: number; statuses: Record<string, number> }> {
+  const flood = spawn(process.execPath, ['--input-type=module', '-e', FLOOD_SCRIPT, '--', api, String(addresses), String(FLOOD_CLIENTS), JSON.stringify(WORST_SEARCHES)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let output = '';
+  flood.stdout.on('data', (chunk: Buffer) => (output += chunk));
+  const ended = new Promise((resolve) => flood.on('close', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const during = await userReads(api, token);
+  flood.stdin.end();
+  await ended;
+  return { ...during, statuses: JSON.parse(output || '{}') as Record<string, number> };
+}
+
 async function benchIsolation(stack: Awaited<ReturnType<typeof startStack>>, sql: postgres.Sql, keys: Awaited<ReturnType<typeof createKeyRing>>): Promise<void> {
   const started = performance.now();
   await generatePresets(sql, 100_000);
   console.log(`\n(generated 100,000 presets in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
-  // A function process of its own with the default pool, in-flight cap and statement timeouts; only
-  // the rate limits are out of reach, so that what is measured is the isolation, not the 429s.
-  const fn = await startFunction(readFunctionDefinitions().find((d) => d.name === 'api')!, {
-    ...functionEnvironment(loadConfig(), stack.url, stack.dbUrl),
-    RATE_LIMIT_READ_PER_WINDOW: '1000000000',
-  });
-  try {
-    const api = `${fn.upstream}/api/v1`;
-    const token = await keys.signAccessToken((await signedInUser(sql, `${stack.url}/auth/v1`)).claims);
-    await userReads(api, token); // warm-up
-    const alone = await userReads(api, token);
-    console.log(`\nIsolation: a signed-in user's GET /workspaces (sequential, ${MEASURE_MS / 1000} s) while ${FLOOD_CLIENTS} clients flood anonymous preset searches`);
-    console.log(`  queries: ${WORST_SEARCHES.map((q) => JSON.stringify(q.length > 20 ? `${q.slice(0, 12)}… (${q.length} chars)` : q)).join(', ')}`);
-    console.log(`  alone                  p50 ${percentile(alone.latencies, 0.5).toFixed(1).padStart(7)} ms   p95 ${percentile(alone.latencies, 0.95).toFixed(1).padStart(7)} ms   (${alone.latencies.length} requests)`);
-    for (const addresses of [1, FLOOD_CLIENTS]) {
-      let stop = false;
-      const statuses: Record<number, number> = {};
-      const flood = Array.from({ length: FLOOD_CLIENTS }, async (_, client) => {
-        for (let i = client; !stop; i++) {
-          const q = WORST_SEARCHES[i % WORST_SEARCHES.length]!;
-          const res = await fetch(`${api}/presets?q=${encodeURIComponent(q)}`, { headers: { 'X-Forwarded-For': `203.0.113.${1 + (client % addresses)}` } });
-          await res.arrayBuffer();
-          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-          // A client told to wait does (Retry-After), so the flood does not turn into a busy loop.
-          if (res.status === 429) await new Promise((resolve) => setTimeout(resolve, 1000 * Number(res.headers.get('retry-after') ?? 1)));
-        }
-      });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const during = await userReads(api, token);
-      stop = true;
-      await Promise.all(flood);
-      const label = addresses === 1 ? 'flood from 1 address' : `flood from ${addresses} addresses`;
-      const flooded = Object.entries(statuses).map(([status, n]) => `${status}×${n}`).join(' ');
-      console.log(`  ${label.padEnd(22)} p50 ${percentile(during.latencies, 0.5).toFixed(1).padStart(7)} ms   p95 ${percentile(during.latencies, 0.95).toFixed(1).padStart(7)} ms   (${during.latencies.length} requests${during.bad ? `, ${during.bad} not 200` : ''}; searches: ${flooded})`);
-      const ratio = percentile(during.latencies, 0.95) / percentile(alone.latencies, 0.95);
-      console.log(`  ${''.padEnd(22)} p95 ratio ${ratio.toFixed(2)}x (goal ≤ 2x)${ratio <= 2 ? '' : '  ← above goal'}`);
+  const token = await keys.signAccessToken((await signedInUser(sql, `${stack.url}/auth/v1`)).claims);
+  console.log(`\nIsolation: a signed-in user's GET /workspaces (sequential, ${MEASURE_MS / 1000} s) while ${FLOOD_CLIENTS} clients flood anonymous preset searches`);
+  console.log(`  queries: ${WORST_SEARCHES.map((q) => JSON.stringify(q.length > 20 ? `${q.slice(0, 12)}… (${q.length} chars)` : q)).join(', ')}`);
+  // A function process of its own with the default pool, in-flight caps and statement timeouts;
+  // only the rate limits are out of reach, so that what is measured is the isolation, not the 429s.
+  // Then the floor: anonymous callers held to one request at a time, which leaves the pool alone
+  // and shows what is left, the CPU that the flood's searches, the function and this load
+  // generator share with the user on this machine.
+  const settings: [string, Record<string, string>, number[]][] = [
+    ['default caps', {}, [1, FLOOD_CLIENTS]],
+    ['1 anonymous request in flight', { MAX_CONCURRENT_ANONYMOUS_REQUESTS: '1' }, [FLOOD_CLIENTS]],
+  ];
+  for (const [name, env, floods] of settings) {
+    const fn = await startFunction(readFunctionDefinitions().find((d) => d.name === 'api')!, {
+      ...functionEnvironment(loadConfig(), stack.url, stack.dbUrl),
+      RATE_LIMIT_READ_PER_WINDOW: '1000000000',
+      ...env,
+    });
+    try {
+      const api = `${fn.upstream}/api/v1`;
+      await userReads(api, token); // warm-up
+      const alone = await userReads(api, token);
+      console.log(`  ${name}:`);
+      console.log(`    alone                    p50 ${percentile(alone.latencies, 0.5).toFixed(1).padStart(7)} ms   p95 ${percentile(alone.latencies, 0.95).toFixed(1).padStart(7)} ms   (${alone.latencies.length} requests)`);
+      for (const addresses of floods) {
+        const during = await readsDuringFlood(api, token, addresses);
+        const label = addresses === 1 ? 'flood from 1 address' : `flood from ${addresses} addresses`;
+        const flooded = Object.entries(during.statuses).map(([status, n]) => `${status}×${n}`).join(' ');
+        const ratio = percentile(during.latencies, 0.95) / percentile(alone.latencies, 0.95);
+        console.log(`    ${label.padEnd(24)} p50 ${percentile(during.latencies, 0.5).toFixed(1).padStart(7)} ms   p95 ${percentile(during.latencies, 0.95).toFixed(1).padStart(7)} ms   (${during.latencies.length} requests${during.bad ? `, ${during.bad} not 200` : ''}; searches: ${flooded})`);
+        console.log(`    ${''.padEnd(24)} p95 ratio ${ratio.toFixed(2)}x (goal ≤ 2x)${ratio <= 2 ? '' : '  ← above goal'}`);
+      }
+    } finally {
+      await fn.stop();
     }
-  } finally {
-    await fn.stop();
   }
 }
 
