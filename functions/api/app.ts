@@ -2,7 +2,7 @@
 // body limits; ours for who is calling, the limits per caller, problems and one log line; then the
 // routes of the registry.
 import { corsHeaders } from '@supabase/supabase-js/cors';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
@@ -24,10 +24,8 @@ import {
   type RateDecision,
 } from '../_shared/rate-limit.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import type { RouteSpec, Services } from './registry.ts';
+import { formatBytes, MAX_BODY_BYTES, type RouteSpec, type Services } from './registry.ts';
 import { routes as allRoutes } from './routes/index.ts';
-
-const MAX_BODY_BYTES = 64 * 1024;
 
 /** What supabase-js sends (its own list, kept in step with the client), plus what this API reads. */
 const CORS_ALLOW_HEADERS = [...corsHeaders['Access-Control-Allow-Headers']!.split(',').map((h) => h.trim()), 'if-match', 'if-none-match', 'x-request-id'];
@@ -63,6 +61,20 @@ function toApiError(err: unknown): ApiError {
 function problemFor(c: Context<AppEnv>, error: ApiError): Response {
   c.set('error', error);
   return c.body(JSON.stringify(problemBody(error, c.get('requestId'))), error.status as 400, { 'Content-Type': 'application/problem+json', ...error.headers });
+}
+
+/** hono/body-limit with our answers: 413 over the limit, 400 for a body that breaks off while it is read (the client's doing, not a 500). */
+function limitBody(maxSize: number): MiddlewareHandler {
+  const limit = bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError({ status: 413, code: 'payload_too_large', detail: `The body is larger than ${formatBytes(maxSize)}.` });
+    },
+  });
+  return (c, next) =>
+    limit(c, next).catch((err: unknown) => {
+      throw err instanceof ApiError ? err : problem.badRequest('malformed_request', 'The body could not be read to its end.');
+    });
 }
 
 export function createApp(options: AppOptions) {
@@ -197,22 +209,9 @@ export function createApp(options: AppOptions) {
     }),
   );
 
-  const limitBody = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new ApiError({ status: 413, code: 'payload_too_large', detail: `The body is larger than ${MAX_BODY_BYTES / 1024} KiB.` });
-    },
-  });
-  // A body that breaks off while it is read is the client's doing: 400, not a 500.
-  root.use((c, next) =>
-    limitBody(c, next).catch((err: unknown) => {
-      throw err instanceof ApiError ? err : problem.badRequest('malformed_request', 'The body could not be read to its end.');
-    }),
-  );
-
   const app = root.basePath('/api');
   for (const spec of routes) {
-    app.on(spec.method.toUpperCase(), spec.path, async (c: Context<AppEnv>) => {
+    app.on(spec.method.toUpperCase(), spec.path, limitBody(spec.maxBodyBytes ?? MAX_BODY_BYTES), async (c: Context<AppEnv>) => {
       const caller = c.get('caller') ?? ANON;
       if (spec.auth === 'user' && caller.role === 'anon') throw problem.unauthorized();
       const url = new URL(c.req.url);

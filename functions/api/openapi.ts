@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document, generated from the route registry and the zod schemas (z.toJSONSchema).
 // Free of Deno APIs: scripts/gen-api-docs.ts builds it under Node.
 import * as z from 'zod';
-import { openApiPath, problemStatuses, type RouteSpec } from './registry.ts';
+import { formatBytes, MAX_BODY_BYTES, openApiPath, problemStatuses, type RouteSpec } from './registry.ts';
 
 export const API_VERSION = '1.0.0';
 
@@ -15,7 +15,6 @@ const TITLES: Record<number, string> = {
   405: 'Method not allowed',
   409: 'Conflict (duplicate slug, last owner, concurrent change)',
   412: 'If-Match does not match the current ETag',
-  413: 'Body larger than 64 KiB',
   415: 'Body is not JSON',
   422: 'Validation failed',
   429: 'Too many requests (rate limit, requests in flight, sign-in attempts)',
@@ -109,7 +108,7 @@ function responses(spec: RouteSpec): Json {
     if (status === 429 || status === 503) headers['Retry-After'] = HEADER_SPECS['Retry-After'];
     if (status === 401) headers['WWW-Authenticate'] = HEADER_SPECS['WWW-Authenticate'];
     out[String(status)] = {
-      description: TITLES[status] ?? 'Problem',
+      description: status === 413 ? `Body larger than ${formatBytes(spec.maxBodyBytes ?? MAX_BODY_BYTES)}` : (TITLES[status] ?? 'Problem'),
       headers,
       content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
     };

@@ -15,6 +15,14 @@ export type AuthMode = 'none' | 'optional' | 'user';
 
 export type HeaderName = 'ETag' | 'Location' | 'RateLimit';
 
+/** A request body larger than this is refused (413) unless its route allows more (`maxBodyBytes`). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** A size in bytes as people say it: `64 KiB`, `2 MiB`. */
+export function formatBytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+
 export interface ResponseSpec {
   description: string;
   /** JSON body schema (must carry an `id` in its metadata). */
@@ -64,6 +72,8 @@ export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefin
   params?: P;
   query?: Q;
   body?: B;
+  /** The largest body the route reads (413 above it); MAX_BODY_BYTES when not given. */
+  maxBodyBytes?: number;
   /** Reads If-Match (documented, and 412 added to the problems). */
   ifMatch?: boolean;
   /** Success responses by status. */

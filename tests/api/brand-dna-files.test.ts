@@ -5,6 +5,7 @@
 // parses unchanged, round-tripping an import exactly.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_IMPORT_ITEMS } from '../../sdk/src/index.ts';
 import { AXES_EXAMPLE, call, closeDb, createBrandDna, createTeam, db, expectProblem, expectStatus, snapshot, StudioBrandDNASchema, type Json, type Team, type TestUser } from './helpers.ts';
 
 let team: Team;
@@ -112,6 +113,20 @@ describe('import', () => {
     const again = await call(`/brand-dna/import?workspaceId=${fresh.workspaceId}`, { method: 'POST', as: fresh.owner, body: res.body });
     expectStatus(again, 200);
     expect(new Set(again.body.data.map((r: Json) => r.outcome))).toEqual(new Set(['unchanged']));
+  });
+
+  it('takes 100 items at their largest (a body far over the 64 KiB of other routes); a body over the import limit is 413', async () => {
+    const fresh = await createTeam('Import large');
+    const files = Array.from({ length: MAX_IMPORT_ITEMS }, (_, i) => studioFile({ id: `large-${i}-${'i'.repeat(200)}`, name: `Brand ${i} ${'n'.repeat(100)}`, description: 'é'.repeat(2000) }));
+    const body = JSON.stringify(files);
+    expect(Buffer.byteLength(body)).toBeGreaterThan(400 * 1024);
+    const results = await imported(files, fresh.workspaceId, fresh.editor);
+    expect(results).toHaveLength(MAX_IMPORT_ITEMS);
+
+    const before = await snapshot(fresh);
+    const over = await call(`/brand-dna/import?workspaceId=${fresh.workspaceId}`, { method: 'POST', as: fresh.editor, raw: body + ' '.repeat(2 * 1024 * 1024), headers: { 'Content-Type': 'application/json' } });
+    expectProblem(over, 413, 'payload_too_large');
+    expect(await snapshot(fresh)).toEqual(before);
   });
 
   it('is all or nothing: every bad item is listed by its index, and nothing is imported', async () => {

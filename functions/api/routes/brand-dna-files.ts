@@ -9,6 +9,7 @@ import {
   BrandDnaImportResultSchema,
   BrandDnaImportSchema,
   StudioBrandDnaListSchema,
+  MAX_IMPORT_ITEMS,
   StudioBrandDnaSchema,
   WorkspaceQuerySchema,
   studioBrandDnaFromRow,
@@ -125,6 +126,9 @@ export const brandDnaFileRoutes: RouteSpec[] = [
     auth: 'user',
     query: WorkspaceQuerySchema,
     body: BrandDnaImportSchema,
+    // Room for every item at its largest (id, name and description at their maximum lengths with
+    // every character written as a \u escape: under 15 KiB), not the 64 KiB of one object.
+    maxBodyBytes: MAX_IMPORT_ITEMS * 16 * 1024,
     responses: { 200: { description: 'What became of each item, in order.', schema: BrandDnaImportResultSchema } },
     problems: [403, 404, 409],
     async handler({ query, body, caller, db }) {
