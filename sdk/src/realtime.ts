@@ -11,7 +11,7 @@
 // thrown.
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import * as z from 'zod';
-import { AXES, type AxisName } from './axes.ts';
+import { AXES } from './axes.ts';
 import type { StudioError, StudioResult } from './http.ts';
 import { brandDnaFromRow, type BrandDnaRow } from './mapping.ts';
 import { TOPIC_CLOSED_EVENT, type RealtimeTopics } from './realtime-topics.ts';
@@ -53,37 +53,17 @@ export const BrandDnaChangeSchema: z.ZodType<BrandDnaChange> = z
     error: 'the brand DNA does not match the change',
   });
 
-const rowAxes = Object.fromEntries(AXES.map((axis) => [axis, z.number()])) as Record<AxisName, z.ZodNumber>;
-
-/** `to_jsonb` of a brand_dna row, loosely typed: the values are checked once mapped. */
-const BrandDnaRowSchema = z.object({
-  id: z.string(),
-  workspace_id: z.string(),
-  slug: z.string(),
-  name: z.string(),
-  description: z.string().nullable(),
-  version: z.string(),
-  revision: z.number(),
-  preset_id: z.string().nullable(),
-  created_by: z.string().nullable(),
-  updated_by: z.string().nullable(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  ...rowAxes,
-}) satisfies z.ZodType<BrandDnaRow>;
-
-/** Payload of the database's broadcast (private.broadcast_brand_dna_change), snake_case. */
-const ChangePayloadSchema = z.object({
-  id: z.string(),
-  workspace_id: z.string(),
-  operation: OperationSchema,
-  revision: z.number(),
-  version: z.string(),
-  actor_id: z.string().nullable(),
-  changed: z.array(z.string()).nullable(),
-  record: BrandDnaRowSchema.nullable(),
-});
-type ChangePayload = z.infer<typeof ChangePayloadSchema>;
+/** Payload of the database's broadcast (private.broadcast_brand_dna_change), snake_case: checked once mapped. */
+interface ChangePayload {
+  id: string;
+  workspace_id: string;
+  operation: ChangeOperation;
+  revision: number;
+  version: string;
+  actor_id: string | null;
+  changed: string[] | null;
+  record: BrandDnaRow | null;
+}
 
 const CHANGED_COLUMN_FIELDS: Record<string, string> = {
   workspace_id: 'workspaceId',
@@ -122,17 +102,16 @@ export function parseBrandDnaChange(message: { event?: unknown; payload?: unknow
     data: null,
     error: { code: 'realtime_invalid_change', status: 0, message: `dropped a ${String(message.event)} message: ${reason}` },
   });
-  const payload = ChangePayloadSchema.safeParse(message.payload);
-  if (!payload.success) return invalid(describeIssue(payload.error));
-  if (message.event !== payload.data.operation) return invalid(`event ${String(message.event)} is not the operation ${payload.data.operation}`);
   let mapped: BrandDnaChange;
   try {
-    mapped = brandDnaChangeFromPayload(payload.data);
+    // Whatever arrived: what does not map throws, what maps to no valid change fails the schema.
+    mapped = brandDnaChangeFromPayload(message.payload as ChangePayload);
   } catch (err) {
     return invalid(err instanceof Error ? err.message : String(err));
   }
   const change = BrandDnaChangeSchema.safeParse(mapped);
   if (!change.success) return invalid(describeIssue(change.error));
+  if (message.event !== change.data.operation) return invalid(`event ${String(message.event)} is not the operation ${change.data.operation}`);
   for (const [field, expected] of Object.entries(scope)) {
     const actual = change.data[field as keyof Scope];
     if (actual !== expected) return invalid(`${field} ${actual} is not this topic's ${expected}`);
@@ -158,6 +137,9 @@ function channelError(reason: unknown, fallback: string): StudioError {
   const message = reason instanceof Error ? reason.message : fallback;
   return { code: /unauthori[sz]ed|permission/i.test(message) ? 'realtime_unauthorized' : 'realtime_error', status: 0, message };
 }
+
+/** How many times a move that failed is tried again before the feed ends. */
+const MOVE_RETRIES = 5;
 
 /** Where a feed listens: the topics of an access epoch (the API's answer), or one fixed topic. */
 export type FeedLocation = Pick<RealtimeTopics, 'topic'> & Partial<RealtimeTopics>;
@@ -228,15 +210,26 @@ async function openFeed(supabase: SupabaseClient, source: FeedSource, onEnd: () 
     },
   };
 
-  /** Follows the feed after a topic_closed, once more if another came meanwhile. */
+  /**
+   * Follows the feed after a topic_closed, once more if another came meanwhile. Nothing arrives on
+   * the closed topic any more, so a failure that may pass (no answer, a 429 or 5xx, a join that did
+   * not go through) is tried again, after Retry-After or 1, 2, 4, 8 and 16 s; the replay on the new
+   * topic brings what was sent meanwhile. Only lost access, or the last failure, ends the feed.
+   */
   async function move(): Promise<void> {
     if (moving) return void (moveAgain = true);
     moving = true;
     try {
+      let retries = 0;
       do {
         moveAgain = false;
         const failure = closed ? null : await follow();
-        if (failure) return void (await feed.close(failure));
+        if (!failure) continue;
+        if (failure.code === 'realtime_access_revoked' || retries === MOVE_RETRIES) return void (await feed.close(failure));
+        const seconds = failure.retryAfter ?? 2 ** retries;
+        retries++;
+        await new Promise((resolve) => setTimeout(resolve, 1000 * seconds));
+        moveAgain = true;
       } while (moveAgain);
     } finally {
       moving = false;

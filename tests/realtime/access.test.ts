@@ -201,6 +201,45 @@ describe('removing members while a teammate edits', () => {
   });
 });
 
+describe('a move through a flaky network', () => {
+  it('is tried again until it goes through: the watcher gets every revision, and no error', async () => {
+    const team = await newTeam();
+    const second = await guest(team);
+    // The editor's second tab, whose requests for the new topics fail twice: no answer, then a 503.
+    let failures = 0;
+    let armed = false;
+    const flaky: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (armed && url.includes('/realtime') && failures < 2) {
+        failures++;
+        if (failures === 1) throw new TypeError('fetch failed');
+        const problem = { type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'database_unavailable', detail: 'The database is not reachable.' };
+        return new Response(JSON.stringify(problem), { status: 503, headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '1' } });
+      }
+      return fetch(input, init);
+    };
+    const tab = { ...team.editor, studio: testClient({ fetch: flaky }) };
+    expect((await tab.studio.auth.signIn({ email: tab.email, password: tab.password })).error).toBeNull();
+    extra.push(tab);
+    const seen = watcher();
+    expect((await tab.studio.brandDna.watch(team.brandDnaId, seen.handler, seen.options)).error).toBeNull();
+    const start = (await team.owner.studio.brandDna.get(team.brandDnaId)).data!.revision;
+
+    armed = true;
+    expect((await team.owner.studio.brandDna.update(team.brandDnaId, { axes: { energy: 0.11 } })).error).toBeNull();
+    expect((await team.owner.studio.workspaces.removeMember(team.workspaceId, second.id)).error).toBeNull();
+    for (const energy of [0.12, 0.13, 0.14]) expect((await team.owner.studio.brandDna.update(team.brandDnaId, { axes: { energy } })).error).toBeNull();
+
+    await eventually(() => seen.got.revisions.length >= 4);
+    expect(failures).toBe(2);
+    expect(seen.got.revisions).toEqual(range(start + 1, start + 4));
+    expect(seen.got.errors).toEqual([]);
+    expect(seen.got.closed).toEqual([]);
+    const now = (await team.owner.studio.brandDna.realtimeTopics(team.brandDnaId)).data!;
+    expect(tab.studio.supabase.getChannels().map((c: RealtimeChannel) => c.topic)).toEqual([`realtime:${now.topic}`]);
+  });
+});
+
 describe('demoting an editor to viewer', () => {
   it('keeps what a viewer may do: changes and presence follow, broadcasting on the side topic stops', async () => {
     const team = await newTeam();

@@ -6,10 +6,11 @@ import { createStudioClient, type StudioClient } from '../../sdk/src/index.ts';
 
 const stack = inject('stack');
 
-export function testClient(): StudioClient {
+export function testClient(options: { fetch?: typeof fetch } = {}): StudioClient {
   return createStudioClient({
     url: stack.url,
     key: stack.publishableKey,
+    ...options,
     supabase: { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } },
   });
 }
