@@ -126,6 +126,13 @@ describe('import', () => {
     const before = await snapshot(fresh);
     const over = await call(`/brand-dna/import?workspaceId=${fresh.workspaceId}`, { method: 'POST', as: fresh.editor, raw: body + ' '.repeat(2 * 1024 * 1024), headers: { 'Content-Type': 'application/json' } });
     expectProblem(over, 413, 'payload_too_large');
+    // What the larger limit lets in that is no import: deep nesting, a huge array of small values.
+    const deep = '['.repeat(700_000) + ']'.repeat(700_000);
+    const wide = JSON.stringify(Array.from({ length: 300_000 }, () => 1));
+    for (const raw of [deep, wide]) {
+      const res = await call(`/brand-dna/import?workspaceId=${fresh.workspaceId}`, { method: 'POST', as: fresh.editor, raw, headers: { 'Content-Type': 'application/json' } });
+      expectProblem(res, 422, 'validation_failed');
+    }
     expect(await snapshot(fresh)).toEqual(before);
   });
 
