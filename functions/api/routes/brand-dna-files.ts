@@ -8,8 +8,8 @@ import { IdSchema, brandDnaToColumns, type BrandDnaRow } from '../../../sdk/src/
 import {
   BrandDnaImportResultSchema,
   BrandDnaImportSchema,
-  StudioBrandDnaListSchema,
   MAX_IMPORT_ITEMS,
+  StudioBrandDnaListSchema,
   StudioBrandDnaSchema,
   WorkspaceQuerySchema,
   studioBrandDnaFromRow,
