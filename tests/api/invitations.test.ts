@@ -97,6 +97,42 @@ describe('inviting', () => {
   });
 });
 
+describe('limits', () => {
+  it('a workspace has at most 100 open invitations: then 409 too_many_open_invitations; a withdrawal makes room', async () => {
+    const fresh = await createTeam('Invitation limit');
+    // 99 open invitations made two days ago (outside the 24-hour count).
+    await db()`
+      insert into public.workspace_invitations (workspace_id, email, token_hash, invited_by, created_at)
+      select ${fresh.workspaceId}, 'guest-' || i || '@example.com', sha256(convert_to(${randomUUID()} || i, 'UTF8')), ${fresh.owner.id}, now() - interval '2 days'
+      from generate_series(1, 99) as g(i)`;
+    expectStatus(await invite(fresh.owner, { email: 'guest-100@example.com' }, fresh.workspaceId), 201);
+    const before = await snapshot(fresh);
+    const over = await invite(fresh.owner, { email: 'guest-101@example.com' }, fresh.workspaceId);
+    expectProblem(over, 409, 'too_many_open_invitations');
+    expect(await snapshot(fresh)).toEqual(before);
+    const list = await call(`/workspaces/${fresh.workspaceId}/invitations`, { as: fresh.owner });
+    expect(list.body.data).toHaveLength(100);
+    expectStatus(await call(`/workspaces/${fresh.workspaceId}/invitations/${list.body.data[0].id}`, { method: 'DELETE', as: fresh.owner }), 204);
+    expectStatus(await invite(fresh.owner, { email: 'guest-101@example.com' }, fresh.workspaceId), 201);
+  });
+
+  it('one person makes at most 100 invitations in 24 hours, re-invitations included: then 429 too_many_invitations with Retry-After', async () => {
+    const fresh = await createTeam('Invitation rate');
+    // Re-invitations of one address in the last day, the first 23 hours ago: 99 with the ones the
+    // owner made to set up the team.
+    await db()`
+      insert into public.workspace_invitations (workspace_id, email, token_hash, invited_by, created_at, revoked_at)
+      select ${fresh.workspaceId}, 'again@example.com', sha256(convert_to(${randomUUID()} || i, 'UTF8')), ${fresh.owner.id},
+             now() - interval '23 hours' + i * interval '1 minute', now() - interval '1 hour'
+      from generate_series(0, 98 - (select count(*) from public.workspace_invitations where invited_by = ${fresh.owner.id})) as g(i)`;
+    expectStatus(await invite(fresh.owner, { email: 'again@example.com' }, fresh.workspaceId), 201);
+    const over = await invite(fresh.owner, { email: 'again@example.com' }, fresh.workspaceId);
+    expectProblem(over, 429, 'too_many_invitations');
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(3500);
+    expect(Number(over.headers.get('retry-after'))).toBeLessThanOrEqual(3601);
+  });
+});
+
 describe('answering', () => {
   it('the invitee sees the invitation once signed in with that address, and nobody is a member before accepting', async () => {
     const newcomer = await createUser({ name: 'newcomer' });

@@ -14,7 +14,7 @@ import {
   receivedInvitationFromRow,
   type InvitationRow,
 } from '../../../sdk/src/invitations.ts';
-import { problem, type ApiError } from '../../_shared/problems.ts';
+import { ApiError, problem } from '../../_shared/problems.ts';
 import { requireWorkspaceRole } from '../access.ts';
 import { json, noContent, route, type RouteSpec } from '../registry.ts';
 import { memberWithProfile } from './workspaces.ts';
@@ -23,13 +23,16 @@ const TAG = 'Invitations';
 const WorkspaceParams = z.strictObject({ id: IdSchema });
 const InvitationParams = z.strictObject({ id: IdSchema, invitationId: IdSchema });
 
-/** The database's invitation errors (SQLSTATE class TK, see the invitations migration). */
-const INVITATION_PROBLEMS: Record<string, () => ApiError> = {
+/** The database's invitation errors (SQLSTATE class TK, see the invitations migrations). */
+const INVITATION_PROBLEMS: Record<string, (hint?: string) => ApiError> = {
   TK110: () => problem.notFound('There is no such invitation for you: check the link, or sign in with the invited (confirmed) e-mail address.', 'invitation_not_found'),
   TK111: () => problem.conflict('invitation_expired', 'The invitation has expired; ask an owner of the workspace for a new one.'),
   TK112: () => problem.conflict('invitation_revoked', 'The invitation was withdrawn (or replaced by a newer one).'),
   TK113: () => problem.conflict('invitation_used', 'The invitation was already accepted or declined.'),
   TK114: () => problem.conflict('already_member', 'That person is already a member of this workspace.'),
+  TK115: () => problem.conflict('too_many_open_invitations', 'The workspace has 100 open invitations; withdraw some, or wait until they are answered or expire.'),
+  TK116: (hint) =>
+    new ApiError({ status: 429, code: 'too_many_invitations', detail: 'You made 100 invitations in the last 24 hours; retry later.', headers: { 'Retry-After': hint ?? '3600' } }),
 };
 
 /** Runs `work`, turning the database's invitation errors into their problems. */
@@ -37,8 +40,9 @@ async function answering<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    const known = INVITATION_PROBLEMS[(err as { code?: string } | null)?.code ?? ''];
-    throw known ? known() : err;
+    const { code, hint } = (err ?? {}) as { code?: string; hint?: string };
+    const known = INVITATION_PROBLEMS[code ?? ''];
+    throw known ? known(hint) : err;
   }
 }
 
@@ -52,7 +56,8 @@ export const invitationRoutes: RouteSpec[] = [
       'Owners. The answer is the same whether or not the address has an account (409 `already_member` only for an address of a member, which owners see anyway). ' +
       'It carries the secret link `token`, shown only here: put it into a link to your app; whoever signs up or signs in with it may accept. ' +
       'A confirmed account with that address also sees the invitation in `GET /invitations` and gets a notice on its private Realtime topic `user:<id>`. ' +
-      'A new invitation to the same address replaces the open one; an owner who is demoted or removed takes their open invitations along.',
+      'A new invitation to the same address replaces the open one; an owner who is demoted or removed takes their open invitations along. ' +
+      'Limits: a workspace has at most 100 open invitations (409 `too_many_open_invitations`); one person makes at most 100 invitations in 24 hours, replaced and withdrawn ones included (429 `too_many_invitations` with Retry-After).',
     tag: TAG,
     auth: 'user',
     params: WorkspaceParams,
@@ -124,7 +129,7 @@ export const invitationRoutes: RouteSpec[] = [
     path: '/v1/invitations',
     operationId: 'listMyInvitations',
     summary: 'List the invitations to you',
-    description: 'The pending invitations to the caller\'s e-mail address, once Auth has confirmed it; newest first, with the workspace\'s name and the inviter\'s display name.',
+    description: 'The pending invitations to the caller\'s e-mail address, once Auth has confirmed it: the 100 newest, newest first, with the workspace\'s name and the inviter\'s display name.',
     tag: TAG,
     auth: 'user',
     responses: { 200: { description: 'The pending invitations.', schema: ReceivedInvitationListSchema } },
