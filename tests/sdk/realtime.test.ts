@@ -1,18 +1,16 @@
 // The SDK's realtime helpers against the test stack: every incoming change is checked against its
 // schema and its topic, and what does not pass is dropped and reported through onError, never thrown
 // into the app; presence resolves once the others' presence is known, and marks who tracked each
-// entry. Malformed messages are sent the way only the database could (realtime.send as the
-// superuser), since clients may not send on these topics at all.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import postgres from 'postgres';
+// entry. Malformed messages are sent the way only the database could (realtime.send as
+// `postgres`, which bypasses RLS), since clients may not send on these topics at all.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import type { BrandDnaChange, StudioError } from '../../sdk/src/index.ts';
-import { eventually } from '../realtime/helpers.ts';
+import { admin, closeAdmin, eventually, stack } from '../realtime/helpers.ts';
 import { createTeam, type Team } from './team.ts';
 
-const stack = inject('stack');
-const sql = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });
+const sql = admin();
 let team: Team;
 
 beforeAll(async () => {
@@ -20,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await team?.close();
-  await sql.end();
+  await closeAdmin();
 });
 
 describe('watch', () => {
