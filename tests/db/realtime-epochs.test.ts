@@ -3,23 +3,18 @@
 // is committed first and sent to the old topics, before their topic_closed; a change that comes
 // while the removal is in flight waits for it and goes to the new topics. Nothing reaches the old
 // topics after their topic_closed. Two real connections, each holding its transaction open.
-import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { insertSignedInUser } from '../fixtures/users.ts';
 
 const stack = inject('stack');
 const admin = postgres(stack.dbUrl, { max: 2, onnotice: () => {} });
-const users = [randomUUID(), randomUUID(), randomUUID()];
+const users: string[] = [];
 let workspaceId = '';
 let brandDnaId = '';
 
 beforeAll(async () => {
-  for (const id of users) {
-    await admin`insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-                                        raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-                values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${`epoch-${id}@test.local`}, '',
-                        now(), '{"provider": "email", "providers": ["email"]}', '{}', now(), now())`;
-  }
+  for (let i = 0; i < 3; i++) users.push((await insertSignedInUser(admin, { name: 'epoch' })).id);
   const [workspace] = await admin<{ id: string }[]>`insert into public.workspaces (name, created_by) values ('Epochs', ${users[0]!}) returning id`;
   workspaceId = workspace!.id;
   await admin`insert into public.workspace_members (workspace_id, user_id, role)
@@ -32,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (workspaceId) await admin`delete from public.workspaces where id = ${workspaceId}`;
-  await admin`delete from auth.users where id in ${admin(users)}`;
+  if (users.length) await admin`delete from auth.users where id in ${admin(users)}`;
   await admin.end();
 });
 

@@ -10,6 +10,7 @@ import { startStack, type Stack } from '../../local/stack.ts';
 
 let db: RunningDatabase;
 let stack: Stack;
+let sql: ReturnType<typeof connect>;
 const steps = new Map<string, string | undefined>();
 
 beforeAll(async () => {
@@ -24,9 +25,11 @@ beforeAll(async () => {
   await admin.unsafe('create table auth.schema_migrations (version text primary key); alter table auth.schema_migrations owner to supabase_auth_admin');
   await admin.end();
   stack = await startStack({ ephemeral: true, functions: false, overrides: { dbUrl: db.url }, onStep: (step, _ms, detail) => steps.set(step, detail) });
+  sql = connect(stack.dbUrl);
 }, 120_000);
 
 afterAll(async () => {
+  await sql?.end();
   await stack?.stop();
   await db?.stop();
 });
@@ -34,31 +37,21 @@ afterAll(async () => {
 describe('the stack on a Supabase database given by SUPABASE_DB_URL', () => {
   it('leaves the platform alone and applies the migrations as postgres', async () => {
     expect(steps.get('platform bootstrap')).toBe('skipped');
-    const sql = connect(stack.dbUrl);
-    try {
-      const [row] = await sql<{ user: string; tables: number }[]>`
-        select current_user as user, count(*)::int as tables from pg_tables where schemaname = 'public'`;
-      expect(row).toEqual({ user: 'postgres', tables: expect.any(Number) });
-      expect(row!.tables).toBeGreaterThan(0);
-    } finally {
-      await sql.end();
-    }
+    const [row] = await sql<{ user: string; tables: number }[]>`
+      select current_user as user, count(*)::int as tables from pg_tables where schemaname = 'public'`;
+    expect(row).toEqual({ user: 'postgres', tables: expect.any(Number) });
+    expect(row!.tables).toBeGreaterThan(0);
   });
 
   it("has Realtime's partitions of realtime.messages, created by the Realtime service as its role", async () => {
-    const sql = connect(stack.dbUrl);
-    try {
-      const rows = await sql<{ name: string; owner: string }[]>`
-        select c.relname as name, pg_get_userbyid(c.relowner) as owner
-        from pg_inherits i join pg_class c on c.oid = i.inhrelid
-        where i.inhparent = 'realtime.messages'::regclass order by 1`;
-      expect(rows).toHaveLength(5);
-      expect(new Set(rows.map((r) => r.owner))).toEqual(new Set(['supabase_realtime_admin']));
-      const today = new Date().toISOString().slice(0, 10).replaceAll('-', '_');
-      expect(rows.map((r) => r.name)).toContain(`messages_${today}`);
-    } finally {
-      await sql.end();
-    }
+    const rows = await sql<{ name: string; owner: string }[]>`
+      select c.relname as name, pg_get_userbyid(c.relowner) as owner
+      from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'realtime.messages'::regclass order by 1`;
+    expect(rows).toHaveLength(5);
+    expect(new Set(rows.map((r) => r.owner))).toEqual(new Set(['supabase_realtime_admin']));
+    const today = new Date().toISOString().slice(0, 10).replaceAll('-', '_');
+    expect(rows.map((r) => r.name)).toContain(`messages_${today}`);
   });
 
   it('signs a user up through Auth, whose insert fires the project trigger on auth.users', async () => {
@@ -69,12 +62,7 @@ describe('the stack on a Supabase database given by SUPABASE_DB_URL', () => {
       body: JSON.stringify({ email, password: 'a-long-password' }),
     });
     expect(res.status).toBe(200);
-    const sql = connect(stack.dbUrl);
-    try {
-      const [profile] = await sql<{ email: string }[]>`select email from public.profiles where email = ${email}`;
-      expect(profile).toEqual({ email });
-    } finally {
-      await sql.end();
-    }
+    const [profile] = await sql<{ email: string }[]>`select email from public.profiles where email = ${email}`;
+    expect(profile).toEqual({ email });
   });
 });

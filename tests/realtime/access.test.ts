@@ -4,23 +4,19 @@
 // nothing committed after the removal, while the others' subscriptions move to the new topics by
 // themselves and get every revision exactly once. Through the SDK and through supabase-js directly
 // (a removed member who ignores `topic_closed`), with teammates editing all along.
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import type { BrandDnaChange, PresenceMember, StudioError } from '../../sdk/src/index.ts';
-import { createTeam, secondClient, type Team, type Teammate } from '../sdk/team.ts';
+import { createTeam, newMember, secondClient, type Team, type Teammate } from '../sdk/team.ts';
 import { testClient } from '../sdk/helpers.ts';
-import { closeClients, eventually, joined, realtimeClient, subscribe, tunedRealtime } from './helpers.ts';
+import { admin, closeAdmin, closeClients, eventually, joined, realtimeClient, subscribe, tunedRealtime } from './helpers.ts';
 
-const stack = inject('stack');
-const sql = postgres(stack.dbUrl, { max: 2, onnotice: () => {} });
 const teams: Team[] = [];
 const extra: Teammate[] = [];
 
 afterAll(async () => {
   await Promise.all([...teams.map((team) => team.close()), ...extra.map((t) => t.studio.supabase.removeAllChannels())]);
-  await sql.end();
+  await closeAdmin();
 });
 
 async function newTeam(): Promise<Team> {
@@ -31,13 +27,7 @@ async function newTeam(): Promise<Team> {
 
 /** Someone else who joins the team's workspace by invitation, as a viewer. */
 async function guest(team: Team): Promise<Teammate> {
-  const studio = testClient();
-  const email = `guest-${randomBytes(5).toString('hex')}@example.com`;
-  const signedUp = await studio.auth.signUp({ email, password: 'guest-password-1' });
-  const invited = await team.owner.studio.workspaces.invite(team.workspaceId, { email });
-  const accepted = await studio.invitations.accept({ token: invited.data!.token });
-  expect(accepted.error).toBeNull();
-  const who = { studio, id: signedUp.data!.user!.id, email, password: 'guest-password-1' };
+  const who = await newMember(team, 'guest', 'viewer');
   extra.push(who);
   return who;
 }
@@ -70,7 +60,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 /** Revisions of the UPDATE broadcasts the database sent to `topic`. */
 async function sentTo(topic: string): Promise<number[]> {
-  const rows = await sql<{ revision: number }[]>`
+  const rows = await admin()<{ revision: number }[]>`
     select (payload ->> 'revision')::int as revision from realtime.messages where topic = ${topic} and event = 'UPDATE' order by 1`;
   return rows.map((row) => row.revision);
 }

@@ -4,12 +4,10 @@
 // any of it, and nobody can listen on someone else's topic; what arrives there that is not a notice
 // is dropped and reported, never handed out.
 import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { InvitationNotice, StudioError } from '../../sdk/src/index.ts';
+import { admin, closeAdmin } from '../realtime/helpers.ts';
 import { testClient } from './helpers.ts';
-
-const stack = inject('stack');
 
 /** The notices `watch` delivers, and a way to wait for the next one that matches. */
 function inbox() {
@@ -42,6 +40,7 @@ describe('invitations through the SDK', () => {
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup().catch(() => {});
     for (const c of [ada, bob, carol, eve]) await c.supabase.removeAllChannels();
+    await closeAdmin();
   });
 
   it('needs a session to watch', async () => {
@@ -132,12 +131,8 @@ describe('invitations through the SDK', () => {
       'invitation_received',
     ];
     // As only the database could: clients may not send on user:<id>.
-    const sql = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });
-    try {
-      for (const payload of [...bad, received]) await sql`select realtime.send(${sql.json(payload as never)}, 'invitation', ${`user:${eveId}`}, true)`;
-    } finally {
-      await sql.end();
-    }
+    const sql = admin();
+    for (const payload of [...bad, received]) await sql`select realtime.send(${sql.json(payload as never)}, 'invitation', ${`user:${eveId}`}, true)`;
     const notice = await eveInbox.next((n) => n.type === 'invitation_received' && n.invitation.id === id);
     expect(notice).toEqual({
       type: 'invitation_received',

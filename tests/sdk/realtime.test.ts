@@ -1,17 +1,16 @@
 // The SDK's realtime helpers against the test stack: every incoming change is checked against its
 // schema and its topic, and what does not pass is dropped and reported through onError, never thrown
 // into the app; presence resolves once the others' presence is known, and marks who tracked each
-// entry. Malformed messages are sent the way only the database could (realtime.send as the
-// superuser), since clients may not send on these topics at all.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import postgres from 'postgres';
+// entry. Malformed messages are sent the way only the database could (realtime.send as
+// `postgres`, which bypasses RLS), since clients may not send on these topics at all.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import type { BrandDnaChange, StudioError } from '../../sdk/src/index.ts';
+import { admin, closeAdmin, eventually, stack } from '../realtime/helpers.ts';
 import { createTeam, type Team } from './team.ts';
 
-const stack = inject('stack');
-const sql = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });
+const sql = admin();
 let team: Team;
 
 beforeAll(async () => {
@@ -19,16 +18,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await team?.close();
-  await sql.end();
+  await closeAdmin();
 });
-
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('watch', () => {
   it('drops malformed and misdirected changes, reports each through onError, and still delivers real ones', async () => {
@@ -70,13 +61,13 @@ describe('watch', () => {
       for (const [event, payload] of bad) {
         await sql`select realtime.send(${sql.json(payload as never)}, ${event}, ${topic}, true)`;
       }
-      await until(() => errors.length === bad.length);
+      await eventually(() => errors.length === bad.length);
       expect(errors.every((e) => e.code === 'realtime_invalid_change')).toBe(true);
       expect(changes).toEqual([]);
 
       const updated = await team.owner.studio.brandDna.update(team.brandDnaId, { axes: { energy: 0.9 } });
       expect(updated.error).toBeNull();
-      await until(() => changes.length === 1);
+      await eventually(() => changes.length === 1);
       expect(changes[0]).toMatchObject({ operation: 'UPDATE', revision: updated.data!.revision, brandDna: { axes: { energy: 0.9 } } });
       expect(errors).toHaveLength(bad.length);
       expect(uncaught).toEqual([]);
@@ -104,7 +95,7 @@ describe('watch', () => {
     };
     const { topic } = (await team.viewer.studio.workspaces.realtimeTopics(team.workspaceId)).data!;
     await sql`select realtime.send(${sql.json(payload as never)}, 'UPDATE', ${topic}, true)`;
-    await until(() => errors.length === 1);
+    await eventually(() => errors.length === 1);
     expect(errors[0]!.message).toContain('workspaceId');
     expect(changes).toEqual([]);
     await watched.data!();
@@ -131,7 +122,7 @@ describe('watch', () => {
     for (const revision of [base + 1, base + 1, base, base + 2, base + 4]) {
       await sql`select realtime.send(${sql.json(at(revision) as never)}, 'UPDATE', ${topic}, true)`;
     }
-    await until(() => changes.length === 3);
+    await eventually(() => changes.length === 3);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(changes.map((c) => c.revision)).toEqual([base + 1, base + 2, base + 4]);
     expect(errors).toEqual([expect.objectContaining({ code: 'realtime_missed_changes', message: expect.stringContaining(`before ${base + 4}`) })]);
@@ -170,7 +161,7 @@ describe('presence', () => {
 
       const here = await team.editor.studio.brandDna.presence(team.brandDnaId, { name: 'Editor' });
       expect(here.error).toBeNull();
-      await until(() => here.data!.members().some((m) => m.key === 'robot'));
+      await eventually(() => here.data!.members().some((m) => m.key === 'robot'));
       expect(here.data!.members().find((m) => m.key === 'robot')).toEqual({ key: 'robot', userId: null, verified: false, state: { name: 'Robot' } });
       await here.data!.leave();
     } finally {

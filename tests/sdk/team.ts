@@ -2,7 +2,7 @@
 // stack (the editor and viewer joined by invitation), and one brand DNA: the set-up of the realtime
 // suites that play teammates.
 import { randomBytes } from 'node:crypto';
-import type { StudioClient } from '../../sdk/src/index.ts';
+import type { StudioClient, WorkspaceRole } from '../../sdk/src/index.ts';
 import { testClient } from './helpers.ts';
 
 export interface Teammate {
@@ -39,20 +39,28 @@ export async function secondClient(who: Teammate): Promise<Teammate> {
   return { ...who, studio };
 }
 
+/** `member` joins the workspace with `role`, by an invitation of `owner` accepted with its link token. */
+async function join(owner: Teammate, workspaceId: string, member: Teammate, role: WorkspaceRole): Promise<void> {
+  const invited = await owner.studio.workspaces.invite(workspaceId, { email: member.email, role });
+  if (invited.error) throw new Error(`inviting the ${role}: ${invited.error.message}`);
+  const joined = await member.studio.invitations.accept({ token: invited.data.token });
+  if (joined.error) throw new Error(`the ${role} joining: ${joined.error.message}`);
+}
+
+/** A new user, signed up as `label`-…, who joins the team's workspace with `role`. */
+export async function newMember(team: Team, label: string, role: WorkspaceRole): Promise<Teammate> {
+  const member = await signUp(label);
+  await join(team.owner, team.workspaceId, member, role);
+  return member;
+}
+
 export async function createTeam(): Promise<Team> {
   const [owner, editor, viewer] = await Promise.all([signUp('owner'), signUp('editor'), signUp('viewer')]);
   const workspace = await owner.studio.workspaces.create({ name: `Team ${randomBytes(3).toString('hex')}` });
   if (workspace.error) throw new Error(`workspace: ${workspace.error.message}`);
   const workspaceId = workspace.data.id;
-  for (const [member, role] of [
-    [editor, 'editor'],
-    [viewer, 'viewer'],
-  ] as const) {
-    const invited = await owner.studio.workspaces.invite(workspaceId, { email: member.email, role });
-    if (invited.error) throw new Error(`inviting the ${role}: ${invited.error.message}`);
-    const joined = await member.studio.invitations.accept({ token: invited.data.token });
-    if (joined.error) throw new Error(`the ${role} joining: ${joined.error.message}`);
-  }
+  await join(owner, workspaceId, editor, 'editor');
+  await join(owner, workspaceId, viewer, 'viewer');
   const axes = { density: 0.5, warmth: 0.5, playfulness: 0.5, sophistication: 0.5, energy: 0.5 };
   const brand = await owner.studio.brandDna.create({ workspaceId, name: 'Acme', axes });
   if (brand.error) throw new Error(`brand DNA: ${brand.error.message}`);
