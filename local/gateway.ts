@@ -64,6 +64,8 @@ function endSocketWithProblem(socket: Duplex, status: number, code: string, deta
 }
 
 const INVALID_TARGET = 'the request target must be a path (/auth/v1/…) or an absolute http(s) URL';
+/** Kong's own words. */
+const NO_ROUTE = 'no Route matched with those values';
 
 /**
  * The request target in origin form (`/path?query`, dot segments resolved), or null when it is
@@ -207,8 +209,7 @@ export function createGateway(config: LocalConfig, keys: KeyRing, services: Gate
         { type: 'https://supabase.com/docs/guides/local-development', hint: 'Use the API under /functions/v1/api/v1' },
       );
     }
-    // Kong's own words, in a problem document.
-    return sendProblem(res, 404, 'no_route', 'no Route matched with those values');
+    return sendProblem(res, 404, 'no_route', NO_ROUTE);
   }
 
   const server = http.createServer((req, res) => {
@@ -237,7 +238,7 @@ export function createGateway(config: LocalConfig, keys: KeyRing, services: Gate
     if (target === null) return endSocketWithProblem(socket, 400, 'invalid_request_target', INVALID_TARGET);
     const url = new URL(`http://gateway${target}`);
     if (url.pathname !== '/realtime/v1/websocket' || !services.realtime) {
-      return endSocketWithProblem(socket, 404, 'no_route', 'no Route matched with those values');
+      return endSocketWithProblem(socket, 404, 'no_route', NO_ROUTE);
     }
     const apikey = url.searchParams.get('apikey');
     if (apikey) url.searchParams.set('apikey', keys.resolveApiKey(apikey));

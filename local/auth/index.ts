@@ -34,6 +34,7 @@ export interface AuthService extends HttpService {
 
 export interface AuthOptions {
   config: LocalConfig;
+  /** The database, logged in as supabase_auth_admin (serviceDbUrls(...).auth). */
   dbUrl: string;
   keys: KeyRing;
   /** Replaces the bcrypt worker pool (tests record its calls). */
@@ -92,23 +93,18 @@ async function settings(ctx: AuthContext, r: Request): Promise<void> {
 }
 
 /**
- * GoTrue connects as supabase_auth_admin, so triggers on auth.users run as that role. We do the same
- * when our login may assume it, so that a trigger which would fail under the real Auth fails here.
+ * GoTrue logs in as supabase_auth_admin, so triggers on auth.users run as that role; `dbUrl` logs in
+ * as it too (local/db.ts, serviceDbUrls), so that a trigger which would fail under the real Auth
+ * fails here.
  */
 async function openPool(dbUrl: string) {
-  const options = { onnotice: () => {}, connection: { application_name: 'tekton-local-auth' } };
-  const probe = postgres(dbUrl, { ...options, max: 1 });
-  const asAuthAdmin = await probe<{ ok: boolean }[]>`
-      select case when exists (select 1 from pg_roles where rolname = 'supabase_auth_admin')
-                  then pg_has_role(current_user, 'supabase_auth_admin', 'member') else false end as ok`
-    .then(([row]) => row?.ok ?? false)
-    .finally(() => probe.end());
-  return postgres(dbUrl, {
-    ...options,
-    max: 6,
-    idle_timeout: 30,
-    connection: { ...options.connection, ...(asAuthAdmin ? { role: 'supabase_auth_admin' } : {}) },
+  const sql = postgres(dbUrl, { onnotice: () => {}, max: 6, idle_timeout: 30, connection: { application_name: 'tekton-local-auth' } });
+  // A login that does not work fails the start, not the first request.
+  await sql`select 1`.catch(async (err: unknown) => {
+    await sql.end();
+    throw err;
   });
+  return sql;
 }
 
 export async function createAuthService({ config, dbUrl, keys, passwords }: AuthOptions): Promise<AuthService> {

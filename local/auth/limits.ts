@@ -12,7 +12,7 @@ const HOUR_MS = 3_600_000;
 const MAX_TRACKED = 10_000;
 
 /** One token bucket per key; starts full. */
-export class TokenBuckets {
+class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
@@ -20,9 +20,14 @@ export class TokenBuckets {
     private readonly capacity: number,
   ) {}
 
+  /** The bucket's tokens at `now`, refilled since it was last taken from. */
+  private level(bucket: { tokens: number; at: number }, now: number): number {
+    return Math.min(this.capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
+  }
+
   take(key: string, now = Date.now()): boolean {
     const bucket = this.buckets.get(key) ?? { tokens: this.capacity, at: now };
-    bucket.tokens = Math.min(this.capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
+    bucket.tokens = this.level(bucket, now);
     bucket.at = now;
     const allowed = bucket.tokens >= 1;
     if (allowed) bucket.tokens -= 1;
@@ -33,7 +38,7 @@ export class TokenBuckets {
 
   private forgetFull(now: number): void {
     for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond >= this.capacity) this.buckets.delete(key);
+      if (this.level(bucket, now) >= this.capacity) this.buckets.delete(key);
     }
   }
 }

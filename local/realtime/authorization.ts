@@ -5,6 +5,9 @@
 // ended opens nothing private.
 import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
+import { NIL_UUID } from '../auth/context.ts';
+import { Errors } from '../auth/errors.ts';
+import { isUuid } from '../auth/validate.ts';
 import type { Claims } from '../jwt.ts';
 
 export type Extension = 'broadcast' | 'presence';
@@ -34,11 +37,9 @@ type Sql = postgres.Sql;
 type Tx = postgres.ReservedSql;
 
 const INSUFFICIENT_PRIVILEGE = '42501';
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Why a token with a good signature and exp is refused when its session is gone (Auth's wording). */
-export const SESSION_ENDED = 'Session from session_id claim in JWT does not exist';
+export const SESSION_ENDED = Errors.sessionFromClaimMissing().message;
 
 function classify(err: unknown): PolicyError {
   const error = err as { code?: string; message?: string };
@@ -73,7 +74,7 @@ export class Authorizer {
   async sessionActive(claims: Claims): Promise<boolean> {
     const id = claims.session_id;
     if (id === undefined || id === null || id === '' || id === NIL_UUID) return true;
-    if (typeof id !== 'string' || !UUID.test(id)) return false;
+    if (!isUuid(id)) return false;
     try {
       const [row] = await this.sql<{ active: boolean }[]>`
         select exists (select 1 from auth.sessions where id = ${id} and (not_after is null or not_after > now())) as active`;

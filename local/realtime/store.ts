@@ -73,15 +73,15 @@ function partitionOfDay(offset: number): { name: string; from: string; to: strin
 
 /** Needs a role that may create tables in the realtime schema (Realtime's supabase_admin). */
 export async function maintainMessagePartitions(sql: postgres.Sql): Promise<void> {
-  for (let offset = -1; offset <= 3; offset++) {
-    const { name, from, to } = partitionOfDay(offset);
-    await sql.begin(async (tx) => {
-      // Two services starting at once may race on the same day: the lock makes the check reliable.
-      await tx`select pg_advisory_xact_lock(hashtext('realtime.messages partitions'))`;
+  await sql.begin(async (tx) => {
+    // Two services starting at once may race on the same day: the lock makes the check reliable.
+    await tx`select pg_advisory_xact_lock(hashtext('realtime.messages partitions'))`;
+    for (let offset = -1; offset <= 3; offset++) {
+      const { name, from, to } = partitionOfDay(offset);
       await tx.unsafe(`create table if not exists realtime.${name} partition of realtime.messages for values from ('${from}') to ('${to}')`);
       await tx.unsafe(`alter table realtime.${name} owner to supabase_realtime_admin`);
-    });
-  }
+    }
+  });
   const old = await sql<{ name: string }[]>`
     select c.relname as name
     from pg_inherits i

@@ -13,7 +13,7 @@ import { createAuthService } from '../../local/auth/index.ts';
 import type { PasswordHasher } from '../../local/auth/passwords.ts';
 import { createGateway } from '../../local/gateway.ts';
 import { createKeyRing } from '../../local/jwt.ts';
-import { freePort } from '../../local/db.ts';
+import { freePort, serviceDbUrls } from '../../local/db.ts';
 import type { StackInfo } from '../setup/global-setup.ts';
 
 export const stack = inject('stack');
@@ -222,7 +222,7 @@ export async function standaloneAuth(
   const port = await freePort();
   const config = loadConfig({ apiPort: port, auth });
   const keys = await createKeyRing(config);
-  const service = await createAuthService({ config, dbUrl: stack.dbUrl, keys, passwords: options.passwords });
+  const service = await createAuthService({ config, dbUrl: serviceDbUrls(stack.dbUrl).auth, keys, passwords: options.passwords });
   const gateway = createGateway(config, keys, { auth: service, functions: [] });
   await new Promise<void>((resolve) => gateway.listen(port, '127.0.0.1', () => resolve()));
   return {
