@@ -9,11 +9,10 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAddress } from '../../functions/_shared/rate-limit.ts';
 import { loadConfig } from '../../local/config.ts';
-import { functionEnvironment, readFunctionDefinitions, startFunction } from '../../local/functions.ts';
 import { createGateway } from '../../local/gateway.ts';
 import { createKeyRing } from '../../local/jwt.ts';
 import { createUser as createAuthUser, PASSWORD } from '../auth/helpers.ts';
-import { AXES_EXAMPLE, call, closeDb, createBrandDna, createTeam, createUser, db, expectProblem, expectStatus, stack, type ApiResponse, type TestUser } from './helpers.ts';
+import { AXES_EXAMPLE, call, closeDb, createBrandDna, createTeam, createUser, db, expectProblem, expectStatus, startApiFunction, type ApiResponse, type TestUser } from './helpers.ts';
 import { inProcessApi, type InProcessApi } from './in-process.ts';
 
 const config = loadConfig();
@@ -87,8 +86,7 @@ describe('client address', () => {
   });
 
   it('through the gateway, a forged leftmost X-Forwarded-For and other users\' tokens share the one bucket of the client', async () => {
-    const definition = readFunctionDefinitions().find((fn) => fn.name === 'api')!;
-    const limited = await startFunction(definition, { ...functionEnvironment(config, stack.url, stack.dbUrl), RATE_LIMIT_AUTH_PER_WINDOW: '3' });
+    const limited = await startApiFunction({ RATE_LIMIT_AUTH_PER_WINDOW: '3' });
     const server = createGateway(config, await createKeyRing(config), { functions: [limited] });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
