@@ -5,6 +5,7 @@
 // function process.
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAddress } from '../../functions/_shared/rate-limit.ts';
@@ -16,7 +17,6 @@ import { AXES_EXAMPLE, call, closeDb, createBrandDna, createTeam, createUser, db
 import { inProcessApi, type InProcessApi } from './in-process.ts';
 
 const config = loadConfig();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const randomIp = () => `198.51.100.${1 + (randomBytes(1)[0]! % 250)}`;
 const SIGN_IN_LIMIT = 4;
 

@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../local/config.ts';
@@ -13,7 +14,6 @@ import { createPool } from '../../functions/_shared/db.ts';
 import { apiFunction, AXES_EXAMPLE, call, closeDb, createTeam, createBrandDna, db, es256Token, expectProblem, stack, startApiFunction, userClaims, type ApiResponse, type Team } from './helpers.ts';
 import { insertSignedInUser } from '../fixtures/users.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // The faults under test, not the limits: rates and concurrency out of reach.
 const UNLIMITED = { RATE_LIMIT_READ_PER_WINDOW: '100000', RATE_LIMIT_WRITE_PER_WINDOW: '100000', MAX_CONCURRENT_REQUESTS_PER_CLIENT: '100' };
 
