@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../../local/config.ts';
 import { bootstrapPlatform, freePort, pushMigrations, startEmbeddedPostgres, type RunningDatabase } from '../../local/db.ts';
 import { startFunction, type FunctionProcess } from '../../local/functions.ts';
 import { createPool } from '../../functions/_shared/db.ts';
-import { apiFunction, AXES_EXAMPLE, call, closeDb, createTeam, createBrandDna, db, es256Token, expectProblem, stack, startApiFunction, userClaims, type ApiResponse, type Team } from './helpers.ts';
+import { apiFunction, AXES_EXAMPLE, call, closeDb, createTeam, createBrandDna, db, es256Token, expectProblem, expectStatus, stack, startApiFunction, userClaims, type ApiResponse, type Team } from './helpers.ts';
 import { insertSignedInUser } from '../fixtures/users.ts';
 
 // The faults under test, not the limits: rates and concurrency out of reach.
@@ -29,15 +29,11 @@ function expectOkOrUnavailable(res: ApiResponse): void {
   expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
 }
 
-/** Calls `/health` until it answers 200; returns how long that took (ms). */
+/** Calls `/health` until it answers 200 (failing after `limitMs`); returns how long that took (ms). */
 async function healthyWithin(base: string, limitMs: number): Promise<number> {
   const started = performance.now();
-  for (;;) {
-    const res = await call('/health', { base }).catch(() => null);
-    if (res?.status === 200) return performance.now() - started;
-    if (performance.now() - started > limitMs) throw new Error(`/health not 200 within ${limitMs} ms (last: ${res?.status ?? 'no answer'})`);
-    await sleep(50);
-  }
+  await vi.waitFor(async () => expectStatus(await call('/health', { base }), 200), { timeout: limitMs, interval: 50 });
+  return performance.now() - started;
 }
 
 describe('connections terminated under load', () => {
@@ -242,11 +238,13 @@ describe('the local function runner', () => {
       const upstream = fn.upstream;
       const pid = fn.pid;
       process.kill(pid, 'SIGKILL');
-      const started = performance.now();
-      while (fn.pid === pid || (await fetch(`${upstream}/api/v1/openapi.json`).catch(() => null))?.status !== 200) {
-        if (performance.now() - started > 30_000) throw new Error('the function did not come back');
-        await sleep(100);
-      }
+      await vi.waitFor(
+        async () => {
+          expect(fn.pid, 'a new process').not.toBe(pid);
+          expect((await fetch(`${upstream}/api/v1/openapi.json`)).status).toBe(200);
+        },
+        { timeout: 30_000, interval: 100 },
+      );
       expect(fn.upstream).toBe(upstream);
       expect(log.some((line) => /function api exited .*restart/i.test(line))).toBe(true);
     } finally {
