@@ -1,6 +1,7 @@
-// Shared helpers of the API suites: users and tokens minted the way Supabase Auth mints them, HTTP
-// calls straight to the function, problem and header checks, the studio's Brand DNA schema, and a
-// database snapshot to prove that bad requests change nothing.
+// Shared helpers of the API suites: users and tokens minted the way Supabase Auth mints them, the
+// API function started with settings of its own, HTTP calls straight to the function, problem and
+// header checks, the studio's Brand DNA schema, and a database snapshot to prove that bad requests
+// change nothing.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
