@@ -12,12 +12,13 @@
 //      address and once from twelve (goal: ≤ 2x), on a function process with the default pool and
 //      in-flight caps, then once more with anonymous callers held to one request in flight, the
 //      floor of what caps can do (BENCH_API_ISOLATION=0 skips it).
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { loadConfig } from '../local/config.ts';
 import { functionEnvironment, readFunctionDefinitions, startFunction } from '../local/functions.ts';
@@ -40,6 +41,7 @@ interface AutocannonResult {
   errors: number;
 }
 type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+const execFileAsync = promisify(execFile);
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 interface Result {
@@ -68,6 +70,17 @@ function textWithoutColons(value: string): string {
   return `convert_from(decode('${Buffer.from(value).toString('base64')}', 'base64'), 'utf8')`;
 }
 
+/** What a load tool (pgbench, wrk) printed, stdout and stderr; it failing fails the benchmark with that output. */
+async function outputOf(bin: string, args: string[]): Promise<string> {
+  try {
+    const { stdout, stderr } = await execFileAsync(bin, args, { maxBuffer: 64 * 1024 * 1024 });
+    return stdout + stderr;
+  } catch (err) {
+    const { code, stdout = '', stderr = '' } = err as { code?: unknown; stdout?: string; stderr?: string };
+    throw new Error(`${path.basename(bin)} exited ${String(code)}:\n${stdout}${stderr}`, { cause: err });
+  }
+}
+
 /** Runs a pgbench script at CONNECTIONS clients; latencies from its per-transaction log. */
 async function pgbench(bin: string, dbUrl: string, script: string, seconds = SECONDS): Promise<Result> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'api-bench-'));
@@ -75,14 +88,7 @@ async function pgbench(bin: string, dbUrl: string, script: string, seconds = SEC
     const file = path.join(dir, 'script.sql');
     await writeFile(file, script);
     const args = ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', String(Math.min(CONNECTIONS, os.cpus().length)), '-T', String(seconds), '-f', file, '-l', `--log-prefix=${path.join(dir, 'log')}`, dbUrl];
-    const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let text = '';
-      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`pgbench exited ${code}:\n${text}`))));
-    });
+    const output = await outputOf(bin, args);
     const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1] ?? NaN);
     const latencies: number[] = [];
     for (const name of await readdir(dir)) {
@@ -120,14 +126,7 @@ async function wrk(bin: string, url: string, options: { method?: string; headers
     const script = path.join(dir, 'script.lua');
     await writeFile(script, `${lua.join('\n')}\n`);
     const threads = Math.min(2, os.cpus().length);
-    const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(bin, [`-t${threads}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let text = '';
-      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}:\n${text}`))));
-    });
+    const output = await outputOf(bin, [`-t${threads}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url]);
     const bad = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
     const socketErrors = /Socket errors: (.*)/.exec(output)?.[1];
     return {

@@ -4,34 +4,21 @@
 // process, except the forged address, which goes through a gateway like the local stack's to a
 // function process.
 import type { AddressInfo } from 'node:net';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAddress } from '../../functions/_shared/rate-limit.ts';
 import { loadConfig } from '../../local/config.ts';
-import { functionEnvironment, readFunctionDefinitions, startFunction } from '../../local/functions.ts';
 import { createGateway } from '../../local/gateway.ts';
 import { createKeyRing } from '../../local/jwt.ts';
-import { AXES_EXAMPLE, call, closeDb, createBrandDna, createTeam, createUser, db, expectProblem, expectStatus, stack, type ApiResponse, type TestUser } from './helpers.ts';
+import { createUser as createAuthUser, PASSWORD } from '../auth/helpers.ts';
+import { AXES_EXAMPLE, call, closeDb, createBrandDna, createTeam, createUser, db, expectProblem, expectStatus, startApiFunction, type ApiResponse, type TestUser } from './helpers.ts';
 import { inProcessApi, type InProcessApi } from './in-process.ts';
 
 const config = loadConfig();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const randomIp = () => `198.51.100.${1 + (randomBytes(1)[0]! % 250)}`;
 const SIGN_IN_LIMIT = 4;
-
-
-/** A confirmed account in the local Auth with a known password. */
-async function account(password: string): Promise<string> {
-  const email = `victim-${randomUUID().slice(0, 8)}@example.com`;
-  const res = await fetch(`${stack.url}/auth/v1/admin/users`, {
-    method: 'POST',
-    headers: { apikey: stack.serviceRoleKey, Authorization: `Bearer ${stack.serviceRoleKey}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, password, email_confirm: true }),
-  });
-  expect(res.status).toBe(200);
-  return email;
-}
 
 let api: InProcessApi;
 let others: TestUser[];
@@ -48,7 +35,7 @@ afterAll(async () => {
 
 describe('password guessing', () => {
   it('failed sign-ins for one account are limited whatever bearer token and address each guess carries', async () => {
-    const email = await account('the-right-password-1');
+    const { email } = await createAuthUser('victim');
     const statuses: number[] = [];
     for (const [i, other] of others.slice(0, 10).entries()) {
       const res = await call('/auth/login', {
@@ -67,7 +54,7 @@ describe('password guessing', () => {
     }
     expect(statuses).toEqual([...Array(SIGN_IN_LIMIT).fill(400), ...Array(10 - SIGN_IN_LIMIT).fill(429)]);
     // While the account is locked, even the right password waits (the guesser cannot tell).
-    expectProblem(await call('/auth/login', { api, method: 'POST', body: { email, password: 'the-right-password-1' } }), 429, 'too_many_sign_in_attempts');
+    expectProblem(await call('/auth/login', { api, method: 'POST', body: { email, password: PASSWORD } }), 429, 'too_many_sign_in_attempts');
     // The bucket is keyed by a hash of the address, not the address itself.
     const key = `sign-in:${createHash('sha256').update(email).digest('hex')}`;
     expect(await db()`select key from private.rate_limit_buckets where key like ${`%${email}%`}`).toEqual([]);
@@ -75,11 +62,11 @@ describe('password guessing', () => {
   });
 
   it('a successful sign-in forgets the failed ones', async () => {
-    const email = await account('the-right-password-2');
+    const { email } = await createAuthUser('victim');
     const login = (password: string) => call('/auth/login', { api, method: 'POST', headers: { 'X-Forwarded-For': randomIp() }, body: { email, password } });
     const statuses: number[] = [];
     for (let i = 0; i < SIGN_IN_LIMIT - 1; i++) statuses.push((await login(`wrong ${i}`)).status);
-    statuses.push((await login('the-right-password-2')).status);
+    statuses.push((await login(PASSWORD)).status);
     for (let i = 0; i < SIGN_IN_LIMIT - 1; i++) statuses.push((await login(`wrong again ${i}`)).status);
     expect(statuses).toEqual([...Array(SIGN_IN_LIMIT - 1).fill(400), 200, ...Array(SIGN_IN_LIMIT - 1).fill(400)]);
   });
@@ -99,8 +86,7 @@ describe('client address', () => {
   });
 
   it('through the gateway, a forged leftmost X-Forwarded-For and other users\' tokens share the one bucket of the client', async () => {
-    const definition = readFunctionDefinitions().find((fn) => fn.name === 'api')!;
-    const limited = await startFunction(definition, { ...functionEnvironment(config, stack.url, stack.dbUrl), RATE_LIMIT_AUTH_PER_WINDOW: '3' });
+    const limited = await startApiFunction({ RATE_LIMIT_AUTH_PER_WINDOW: '3' });
     const server = createGateway(config, await createKeyRing(config), { functions: [limited] });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {

@@ -110,7 +110,7 @@ describe('import', () => {
     expect(res.body).toEqual(files);
     for (const item of res.body) StudioBrandDNASchema.parse(item);
     // And the export imports again as it is: nothing changes.
-    const again = await call(`/brand-dna/import?workspaceId=${fresh.workspaceId}`, { method: 'POST', as: fresh.owner, body: res.body });
+    const again = await importInto(fresh.workspaceId, res.body, fresh.owner);
     expectStatus(again, 200);
     expect(new Set(again.body.data.map((r: Json) => r.outcome))).toEqual(new Set(['unchanged']));
   });

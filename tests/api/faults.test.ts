@@ -4,19 +4,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, ROOT } from '../../local/config.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ROOT } from '../../local/config.ts';
 import { bootstrapPlatform, freePort, pushMigrations, startEmbeddedPostgres, type RunningDatabase } from '../../local/db.ts';
-import { functionEnvironment, readFunctionDefinitions, startFunction, type FunctionProcess } from '../../local/functions.ts';
+import { startFunction, type FunctionProcess } from '../../local/functions.ts';
 import { createPool } from '../../functions/_shared/db.ts';
-import { AXES_EXAMPLE, call, closeDb, createTeam, createBrandDna, db, es256Token, expectProblem, stack, userClaims, type ApiResponse, type Team } from './helpers.ts';
+import { apiFunction, AXES_EXAMPLE, call, closeDb, createTeam, createBrandDna, db, es256Token, expectProblem, expectStatus, stack, startApiFunction, userClaims, type ApiResponse, type Team } from './helpers.ts';
 import { insertSignedInUser } from '../fixtures/users.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // The faults under test, not the limits: rates and concurrency out of reach.
 const UNLIMITED = { RATE_LIMIT_READ_PER_WINDOW: '100000', RATE_LIMIT_WRITE_PER_WINDOW: '100000', MAX_CONCURRENT_REQUESTS_PER_CLIENT: '100' };
-const definition = () => readFunctionDefinitions().find((fn) => fn.name === 'api')!;
 
 /** The answer, or status 0 when there was none (the connection broke: the process died). */
 async function attempt(request: () => Promise<ApiResponse>): Promise<ApiResponse> {
@@ -30,15 +29,11 @@ function expectOkOrUnavailable(res: ApiResponse): void {
   expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
 }
 
-/** Calls `/health` until it answers 200; returns how long that took (ms). */
+/** Calls `/health` until it answers 200 (failing after `limitMs`); returns how long that took (ms). */
 async function healthyWithin(base: string, limitMs: number): Promise<number> {
   const started = performance.now();
-  for (;;) {
-    const res = await call('/health', { base }).catch(() => null);
-    if (res?.status === 200) return performance.now() - started;
-    if (performance.now() - started > limitMs) throw new Error(`/health not 200 within ${limitMs} ms (last: ${res?.status ?? 'no answer'})`);
-    await sleep(50);
-  }
+  await vi.waitFor(async () => expectStatus(await call('/health', { base }), 200), { timeout: limitMs, interval: 50 });
+  return performance.now() - started;
 }
 
 describe('connections terminated under load', () => {
@@ -52,7 +47,7 @@ describe('connections terminated under load', () => {
 
   beforeAll(async () => {
     [fn, team] = await Promise.all([
-      startFunction(definition(), { ...functionEnvironment(loadConfig(), stack.url, stack.dbUrl), PGAPPNAME: appName, ...UNLIMITED }, (line) => log.push(line)),
+      startApiFunction({ PGAPPNAME: appName, ...UNLIMITED }, (line) => log.push(line)),
       createTeam('Faults'),
     ]);
     brandId = (await createBrandDna(team)).id;
@@ -142,9 +137,8 @@ describe('Postgres killed (kill -9) in the middle of a write burst', () => {
     await bootstrapPlatform(database.url);
     await pushMigrations(database.url);
     sql = postgres(database.url, { max: 1, onnotice: () => {} });
-    const config = loadConfig();
     token = await es256Token(userClaims(await insertSignedInUser(sql, { name: 'burst' })));
-    fn = await startFunction(definition(), { ...functionEnvironment(config, stack.url, database.url), ...UNLIMITED });
+    fn = await startApiFunction({ SUPABASE_DB_URL: database.url, ...UNLIMITED });
     const base = `${fn.upstream}/api/v1`;
     const workspace = await call('/workspaces', { base, as: token, method: 'POST', body: { name: 'Burst' } });
     const brand = await call('/brand-dna', { base, as: token, method: 'POST', body: { workspaceId: workspace.body.id, name: 'Burst', axes: AXES_EXAMPLE } });
@@ -221,7 +215,7 @@ describe('Postgres killed (kill -9) in the middle of a write burst', () => {
 describe('the function entry point', () => {
   it('logs errors thrown outside any request and rejections nobody awaited, and keeps serving', async () => {
     const log: string[] = [];
-    const fn = await startFunction({ ...definition(), name: 'failing', entrypoint: path.join(ROOT, 'tests/api/fixtures/failing-function.ts') }, {}, (line) => log.push(line));
+    const fn = await startFunction({ ...apiFunction(), name: 'failing', entrypoint: path.join(ROOT, 'tests/api/fixtures/failing-function.ts') }, {}, (line) => log.push(line));
     try {
       const pid = fn.pid;
       expect(await (await fetch(`${fn.upstream}/failing/fail`)).text()).toBe('scheduled');
@@ -239,16 +233,18 @@ describe('the function entry point', () => {
 describe('the local function runner', () => {
   it('starts a function process again when it exits, on the same address, and says so in the log', async () => {
     const log: string[] = [];
-    const fn = await startFunction(definition(), functionEnvironment(loadConfig(), stack.url, stack.dbUrl), (line) => log.push(line));
+    const fn = await startApiFunction({}, (line) => log.push(line));
     try {
       const upstream = fn.upstream;
       const pid = fn.pid;
       process.kill(pid, 'SIGKILL');
-      const started = performance.now();
-      while (fn.pid === pid || (await fetch(`${upstream}/api/v1/openapi.json`).catch(() => null))?.status !== 200) {
-        if (performance.now() - started > 30_000) throw new Error('the function did not come back');
-        await sleep(100);
-      }
+      await vi.waitFor(
+        async () => {
+          expect(fn.pid, 'a new process').not.toBe(pid);
+          expect((await fetch(`${upstream}/api/v1/openapi.json`)).status).toBe(200);
+        },
+        { timeout: 30_000, interval: 100 },
+      );
       expect(fn.upstream).toBe(upstream);
       expect(log.some((line) => /function api exited .*restart/i.test(line))).toBe(true);
     } finally {

@@ -1,12 +1,14 @@
-// Shared helpers of the API suites: users and tokens minted the way Supabase Auth mints them, HTTP
-// calls straight to the function, problem and header checks, the studio's Brand DNA schema, and a
-// database snapshot to prove that bad requests change nothing.
+// Shared helpers of the API suites: users and tokens minted the way Supabase Auth mints them, the
+// API function started with settings of its own, HTTP calls straight to the function, problem and
+// header checks, the studio's Brand DNA schema, and a database snapshot to prove that bad requests
+// change nothing.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
 import { expect, inject } from 'vitest';
 import * as z from 'zod';
 import { loadConfig } from '../../local/config.ts';
+import { functionEnvironment, readFunctionDefinitions, startFunction, type FunctionDefinition, type FunctionProcess } from '../../local/functions.ts';
 import { createKeyRing, type KeyRing } from '../../local/jwt.ts';
 import { insertSignedInUser, sessionClaims, type SignedInUser, type UserOptions } from '../fixtures/users.ts';
 
@@ -57,6 +59,25 @@ export async function hs256Token(claims: Record<string, unknown>, secret = stack
 export async function createUser(options: UserOptions = {}): Promise<TestUser> {
   const user = await insertSignedInUser(db(), options);
   return { ...user, token: await es256Token(userClaims(user)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API function outside the stack's: for settings of its own
+// ---------------------------------------------------------------------------------------------
+
+/** The environment the local stack gives the API function, with `env` on top. */
+export function apiEnvironment(env: Record<string, string> = {}): Record<string, string> {
+  return { ...functionEnvironment(loadConfig(), stack.url, stack.dbUrl), ...env };
+}
+
+/** The API function as supabase/config.toml defines it. */
+export function apiFunction(): FunctionDefinition {
+  return readFunctionDefinitions().find((fn) => fn.name === 'api')!;
+}
+
+/** The API function in a Deno process of its own (its log lines to `log`), with `env` on top of the stack's environment. */
+export function startApiFunction(env: Record<string, string> = {}, log?: (line: string) => void): Promise<FunctionProcess> {
+  return startFunction(apiFunction(), apiEnvironment(env), log);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,9 +6,7 @@ import { readConfig } from '../../functions/_shared/config.ts';
 import type { RequestLog } from '../../functions/_shared/http.ts';
 import { createPool } from '../../functions/_shared/db.ts';
 import { createApp } from '../../functions/api/app.ts';
-import { loadConfig } from '../../local/config.ts';
-import { functionEnvironment } from '../../local/functions.ts';
-import { stack } from './helpers.ts';
+import { apiEnvironment } from './helpers.ts';
 
 export interface InProcessApi {
   /** Base of its URLs (`…/api/v1`); the host is not resolved, requests never leave the process. */
@@ -21,7 +19,7 @@ export interface InProcessApi {
 
 /** An app with the environment the local stack gives the function, plus `env`. */
 export function inProcessApi(env: Record<string, string> = {}): InProcessApi {
-  const settings: Record<string, string> = { ...functionEnvironment(loadConfig(), stack.url, stack.dbUrl), ...env };
+  const settings = apiEnvironment(env);
   const config = readConfig((name) => settings[name]);
   const pool = createPool({ url: config.dbUrl, size: config.dbPoolSize, applicationName: config.dbApplicationName });
   const logs: RequestLog[] = [];

@@ -255,7 +255,7 @@ describe('revoking', () => {
     const t = await createTeam('Demotion');
     expectStatus(await call(`/workspaces/${t.workspaceId}/members/${t.editor.id}`, { method: 'PATCH', as: t.owner, body: { role: 'owner' } }), 200);
     const guest = await createUser({ name: 'guest' });
-    const inv = await call(`/workspaces/${t.workspaceId}/invitations`, { method: 'POST', as: t.editor, body: { email: guest.email, role: 'owner' } });
+    const inv = await invite(t.editor, { email: guest.email, role: 'owner' }, t.workspaceId);
     expectStatus(inv, 201);
     expectStatus(await call(`/workspaces/${t.workspaceId}/members/${t.editor.id}`, { method: 'PATCH', as: t.owner, body: { role: 'editor' } }), 200);
     expectProblem(await answer(guest, 'accept', { token: inv.body.token }), 409, 'invitation_revoked');
@@ -277,7 +277,7 @@ describe('revoking', () => {
     expectProblem(await call(`/workspaces/${team.workspaceId}/invitations/${inv.id}`, { method: 'DELETE', as: team.owner }), 409, 'invitation_used');
     expectProblem(await call(`/workspaces/${team.workspaceId}/invitations/${randomUUID()}`, { method: 'DELETE', as: team.owner }), 404, 'invitation_not_found');
     const other = await createTeam('Other invitation team');
-    const foreign = await call(`/workspaces/${other.workspaceId}/invitations`, { method: 'POST', as: other.owner, body: { email: 'someone@example.com' } });
+    const foreign = await invite(other.owner, { email: 'someone@example.com' }, other.workspaceId);
     expectStatus(foreign, 201);
     expectProblem(await call(`/workspaces/${team.workspaceId}/invitations/${foreign.body.id}`, { method: 'DELETE', as: team.owner }), 404, 'invitation_not_found');
   });

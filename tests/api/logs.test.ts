@@ -1,9 +1,8 @@
 // Structured logs: one JSON line per request with the request id, and no tokens or passwords in
 // them. Reads the log of a function process of its own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../local/config.ts';
-import { functionEnvironment, readFunctionDefinitions, startFunction, type RunningFunction } from '../../local/functions.ts';
-import { call, closeDb, createUser, stack, type TestUser } from './helpers.ts';
+import type { RunningFunction } from '../../local/functions.ts';
+import { call, closeDb, createUser, startApiFunction, type TestUser } from './helpers.ts';
 
 const lines: string[] = [];
 let fn: RunningFunction;
@@ -11,9 +10,8 @@ let user: TestUser;
 const base = () => `${fn.upstream}/api/v1`;
 
 beforeAll(async () => {
-  const definition = readFunctionDefinitions().find((d) => d.name === 'api')!;
   [fn, user] = await Promise.all([
-    startFunction(definition, functionEnvironment(loadConfig(), stack.url, stack.dbUrl), (line) => lines.push(line)),
+    startApiFunction({}, (line) => lines.push(line)),
     createUser(),
   ]);
 }, 60_000);

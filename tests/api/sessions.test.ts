@@ -2,35 +2,18 @@
 // refresh-token reuse revoking the session, the user deleted), the API answers 401 session_expired
 // on every data route, right away (the verified-token cache must not hide it), and changes nothing.
 // Sessions come from the real Auth (the local stand-in) through supabase-js.
-import { createClient, type Session } from '@supabase/supabase-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { adminClient, client as authClient, createUser as createAuthUser, signIn } from '../auth/helpers.ts';
 import { call, closeDb, createUser, db, es256Token, expectProblem, expectStatus, stack, userClaims } from './helpers.ts';
 
 afterAll(closeDb);
 
-const PASSWORD = 'correct-horse-battery-9';
-
-function supabase(key = stack.anonKey) {
-  return createClient(stack.url, key, {
-    realtime: { transport: WebSocket as never },
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-  });
-}
-
 /** A confirmed user (admin API) and `count` sessions of theirs, each on its own client. */
 async function userWithSessions(count: number) {
-  const email = `sessions-${crypto.randomUUID().slice(0, 8)}@example.com`;
-  const { data, error } = await supabase(stack.serviceRoleKey).auth.admin.createUser({ email, password: PASSWORD, email_confirm: true });
-  if (error || !data.user) throw new Error(`createUser failed: ${error?.message}`);
-  const sessions: { client: ReturnType<typeof supabase>; session: Session }[] = [];
-  for (let i = 0; i < count; i++) {
-    const client = supabase();
-    const signedIn = await client.auth.signInWithPassword({ email, password: PASSWORD });
-    if (signedIn.error || !signedIn.data.session) throw new Error(`sign-in failed: ${signedIn.error?.message}`);
-    sessions.push({ client, session: signedIn.data.session });
-  }
-  return { id: data.user.id, sessions };
+  const user = await createAuthUser('sessions');
+  const sessions: Awaited<ReturnType<typeof signIn>>[] = [];
+  for (let i = 0; i < count; i++) sessions.push(await signIn(user));
+  return { id: user.id, sessions };
 }
 
 async function expectSessionExpired(token: string): Promise<void> {
@@ -81,7 +64,7 @@ describe('signed-out tokens', () => {
     expectStatus(await call('/workspaces', { as: current }), 200);
     // R0 (two generations back) was revoked a minute ago, past the reuse interval: replaying it looks like theft.
     await db()`update auth.refresh_tokens set updated_at = now() - interval '1 minute' where token = ${r0}`;
-    expect((await supabase().auth.refreshSession({ refresh_token: r0 })).error?.code).toBe('refresh_token_already_used');
+    expect((await authClient().auth.refreshSession({ refresh_token: r0 })).error?.code).toBe('refresh_token_already_used');
     await expectSessionExpired(current);
     await expectSessionExpired(session.access_token);
   });
@@ -90,7 +73,7 @@ describe('signed-out tokens', () => {
     const { id, sessions } = await userWithSessions(1);
     const token = sessions[0]!.session.access_token;
     expectStatus(await call('/workspaces', { as: token }), 200);
-    expect((await supabase(stack.serviceRoleKey).auth.admin.deleteUser(id)).error).toBeNull();
+    expect((await adminClient().auth.admin.deleteUser(id)).error).toBeNull();
     await expectSessionExpired(token);
   });
 

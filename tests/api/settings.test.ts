@@ -2,9 +2,7 @@
 // variable's name instead of falling back silently; the old RATE_LIMIT_*_PER_MINUTE names still work.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, readConfig } from '../../functions/_shared/config.ts';
-import { loadConfig } from '../../local/config.ts';
-import { functionEnvironment, readFunctionDefinitions, startFunction } from '../../local/functions.ts';
-import { stack } from './helpers.ts';
+import { startApiFunction } from './helpers.ts';
 
 const from = (env: Record<string, string>) => (name: string) => env[name];
 
@@ -68,8 +66,6 @@ describe('function settings', () => {
   });
 
   it('a function given a bad setting does not start, and says which', async () => {
-    const definition = readFunctionDefinitions().find((fn) => fn.name === 'api')!;
-    const env = { ...functionEnvironment(loadConfig(), stack.url, stack.dbUrl), RATE_LIMIT_WINDOW_SECONDS: 'sixty' };
-    await expect(startFunction(definition, env, () => {})).rejects.toThrow(/exited \(code 1\) before listening[\s\S]*RATE_LIMIT_WINDOW_SECONDS: must be a whole number/);
+    await expect(startApiFunction({ RATE_LIMIT_WINDOW_SECONDS: 'sixty' }, () => {})).rejects.toThrow(/exited \(code 1\) before listening[\s\S]*RATE_LIMIT_WINDOW_SECONDS: must be a whole number/);
   }, 60_000);
 });

@@ -3,9 +3,8 @@
 // foreign token gets 401 invalid_token (never anon) and changes nothing.
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../local/config.ts';
-import { functionEnvironment, readFunctionDefinitions, startFunction, type RunningFunction } from '../../local/functions.ts';
-import { call, closeDb, createTeam, es256Token, expectProblem, expectStatus, hs256Token, snapshot, stack, userClaims, type Team } from './helpers.ts';
+import type { RunningFunction } from '../../local/functions.ts';
+import { call, closeDb, createTeam, es256Token, expectProblem, expectStatus, hs256Token, snapshot, stack, startApiFunction, userClaims, type Team } from './helpers.ts';
 
 let team: Team;
 
@@ -100,13 +99,11 @@ describe('where the keys come from', () => {
   let octOnly: RunningFunction;
 
   beforeAll(async () => {
-    const definition = readFunctionDefinitions().find((fn) => fn.name === 'api')!;
-    const env = functionEnvironment(loadConfig(), stack.url, stack.dbUrl);
     [remoteJwks, octOnly] = await Promise.all([
       // No SUPABASE_JWKS: ES256 keys are fetched from Auth's JWKS endpoint (through the gateway).
-      startFunction(definition, { ...env, SUPABASE_JWKS: '' }),
+      startApiFunction({ SUPABASE_JWKS: '' }),
       // No SUPABASE_JWT_SECRET: HS256 tokens verify with the oct key inside SUPABASE_JWKS.
-      startFunction(definition, { ...env, SUPABASE_JWT_SECRET: '' }),
+      startApiFunction({ SUPABASE_JWT_SECRET: '' }),
     ]);
   }, 120_000);
 

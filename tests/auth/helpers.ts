@@ -93,6 +93,8 @@ export interface RawOptions {
   versioned?: boolean;
   headers?: Record<string, string>;
   target?: Target;
+  /** Another fetch, e.g. `fetchFrom(address)` for a client at an address of its own. */
+  fetch?: typeof fetch;
 }
 
 function parseJson(text: string): Record<string, unknown> | null {
@@ -117,7 +119,7 @@ export async function raw(path: string, options: RawOptions = {}): Promise<RawRe
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     headers['Content-Type'] ??= 'application/json;charset=UTF-8';
   }
-  const res = await fetch(`${target.url}/auth/v1${path}`, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body });
+  const res = await (options.fetch ?? fetch)(`${target.url}/auth/v1${path}`, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: parseJson(text), text };
 }

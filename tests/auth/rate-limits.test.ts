@@ -81,19 +81,15 @@ describe.skipIf(stack.external)('per-address limits', () => {
     const fetch = fetchFrom('127.0.0.13');
     const statuses: number[] = [];
     for (let i = 0; i < BURST + 3; i++) {
-      const res = await fetch(`${target.url}/auth/v1/token?grant_type=password`, {
-        method: 'POST',
-        headers: {
-          apikey: target.anonKey,
-          Authorization: `Bearer ${i % 2 === 0 ? session.access_token : target.anonKey}`,
-          'X-Forwarded-For': `203.0.113.${i + 1}`,
-          'X-Supabase-Api-Version': '2024-01-01',
-          'Content-Type': 'application/json',
-        },
-        body: JSON.stringify({ email: user.email, password: `guess-${i}` }),
+      const res = await raw('/token?grant_type=password', {
+        target,
+        fetch,
+        token: i % 2 === 0 ? session.access_token : target.anonKey,
+        headers: { 'X-Forwarded-For': `203.0.113.${i + 1}` },
+        body: { email: user.email, password: `guess-${i}` },
       });
       statuses.push(res.status);
-      if (res.status === 429) expect(await res.json()).toEqual({ code: 'over_request_rate_limit', message: 'Request rate limit reached' });
+      if (res.status === 429) expect(res.body).toEqual({ code: 'over_request_rate_limit', message: 'Request rate limit reached' });
     }
     expect(statuses).toEqual([...Array(BURST).fill(400), 429, 429, 429]);
   });
@@ -101,7 +97,7 @@ describe.skipIf(stack.external)('per-address limits', () => {
   it('requests refused before the limit applies (unknown grant type) do not use it up', async () => {
     const fetch = fetchFrom('127.0.0.14');
     for (let i = 0; i < BURST * 2; i++) {
-      const res = await fetch(`${target.url}/auth/v1/token?grant_type=magic`, { method: 'POST', headers: { apikey: target.anonKey } });
+      const res = await raw('/token?grant_type=magic', { target, fetch, method: 'POST', token: null, versioned: false });
       expect(res.status).toBe(400);
     }
     const user = await createUser('rl-early', target);
