@@ -55,6 +55,8 @@ export class ApiError extends Error {
 
 export const problem = {
   badRequest: (code: string, detail: string) => new ApiError({ status: 400, code, detail }),
+  /** The client broke off while sending its body: their doing, not a 500. */
+  bodyCutShort: () => new ApiError({ status: 400, code: 'malformed_request', detail: 'The body could not be read to its end.' }),
   validation: (errors: FieldError[], detail = 'The request is not valid; see errors.') =>
     new ApiError({ status: 422, code: 'validation_failed', detail, errors }),
   unauthorized: (detail = 'This route needs a signed-in user: send `Authorization: Bearer <access token>`.') =>
