@@ -26,7 +26,7 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
   try {
     bytes = await request.arrayBuffer();
   } catch {
-    throw problem.badRequest('malformed_request', 'The body could not be read to its end.');
+    throw problem.bodyCutShort();
   }
   let textBody: string;
   try {

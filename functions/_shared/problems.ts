@@ -55,6 +55,8 @@ export class ApiError extends Error {
 
 export const problem = {
   badRequest: (code: string, detail: string) => new ApiError({ status: 400, code, detail }),
+  /** The client broke off while sending its body: their doing, not a 500. */
+  bodyCutShort: () => new ApiError({ status: 400, code: 'malformed_request', detail: 'The body could not be read to its end.' }),
   validation: (errors: FieldError[], detail = 'The request is not valid; see errors.') =>
     new ApiError({ status: 422, code: 'validation_failed', detail, errors }),
   unauthorized: (detail = 'This route needs a signed-in user: send `Authorization: Bearer <access token>`.') =>
@@ -117,6 +119,7 @@ interface DatabaseErrorLike {
   code?: string;
   constraint_name?: string;
   column_name?: string;
+  hint?: string;
   errno?: string;
 }
 
@@ -202,6 +205,22 @@ export function fromDatabaseError(err: unknown): ApiError {
       return problem.notFound('The brand DNA has no such version.', 'version_not_found');
     case 'TKA01':
       return problem.sessionExpired();
+    // Invitations (see the invitations migrations).
+    case 'TK110':
+      return problem.notFound('There is no such invitation for you: check the link, or sign in with the invited (confirmed) e-mail address.', 'invitation_not_found');
+    case 'TK111':
+      return problem.conflict('invitation_expired', 'The invitation has expired; ask an owner of the workspace for a new one.');
+    case 'TK112':
+      return problem.conflict('invitation_revoked', 'The invitation was withdrawn (or replaced by a newer one).');
+    case 'TK113':
+      return problem.conflict('invitation_used', 'The invitation was already accepted or declined.');
+    case 'TK114':
+      return problem.conflict('already_member', 'That person is already a member of this workspace.');
+    case 'TK115':
+      return problem.conflict('too_many_open_invitations', 'The workspace has 100 open invitations; withdraw some, or wait until they are answered or expire.');
+    case 'TK116':
+      // The hint is the number of seconds until the inviter may invite again.
+      return new ApiError({ status: 429, code: 'too_many_invitations', detail: 'You made 100 invitations in the last 24 hours; retry later.', headers: { 'Retry-After': e.hint ?? '3600' } });
     case '40001':
     case '40P01':
     case '55P03':

@@ -9,10 +9,12 @@ export type Revisions = number[] | 'any' | null;
 
 export type WorkspaceRole = Enums<'workspace_role'>;
 
-/** Whether the caller sees the workspace (RLS decides). */
-export async function workspaceVisible(tx: Tx, workspaceId: string): Promise<boolean> {
+const workspaceNotFound = () => problem.notFound('There is no workspace with this id that you can see.', 'workspace_not_found');
+
+/** 404 unless the caller sees the workspace (RLS decides). */
+export async function requireWorkspaceVisible(tx: Tx, workspaceId: string): Promise<void> {
   const [row] = await tx<{ visible: boolean }[]>`select exists (select 1 from public.workspaces w where w.id = ${workspaceId}) as visible`;
-  return !!row?.visible;
+  if (!row?.visible) throw workspaceNotFound();
 }
 
 /**
@@ -24,7 +26,7 @@ export async function requireWorkspaceRole(tx: Tx, caller: Caller, workspaceId: 
   const [row] = await tx<{ visible: boolean; allowed: boolean }[]>`
     select exists (select 1 from public.workspaces w where w.id = ${workspaceId}) as visible,
            private.has_workspace_role(${workspaceId}, ${minimum}::public.workspace_role) as allowed`;
-  if (!row?.visible) throw problem.notFound('There is no workspace with this id that you can see.', 'workspace_not_found');
+  if (!row?.visible) throw workspaceNotFound();
   if (caller.role === 'service_role' || row.allowed) return;
   throw problem.forbidden(`Only ${minimum}s${minimum === 'owner' ? '' : ' and owners'} of the workspace can ${action}.`);
 }

@@ -73,7 +73,7 @@ function limitBody(maxSize: number): MiddlewareHandler {
   });
   return (c, next) =>
     limit(c, next).catch((err: unknown) => {
-      throw err instanceof ApiError ? err : problem.badRequest('malformed_request', 'The body could not be read to its end.');
+      throw err instanceof ApiError ? err : problem.bodyCutShort();
     });
 }
 

@@ -19,13 +19,12 @@ import {
 } from '../../../sdk/src/studio-files.ts';
 import type { Tx } from '../../_shared/db.ts';
 import { ApiError, fromDatabaseError, problem, type FieldError } from '../../_shared/problems.ts';
-import { requireWorkspaceRole, workspaceVisible } from '../access.ts';
+import { requireWorkspaceRole, requireWorkspaceVisible } from '../access.ts';
 import { json, route, type RouteSpec } from '../registry.ts';
 import { insertWithDerivedSlug } from './brand-dna.ts';
 
 const TAG = 'Brand DNA';
 const IdParams = z.strictObject({ id: IdSchema });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type ImportedItem = BrandDnaImportResult['data'][number];
 
@@ -38,7 +37,7 @@ const withOrigin = (tx: Tx) => tx`
 
 /** Locks the brand DNA the items update (in id order, so that concurrent imports cannot deadlock on them). */
 async function lockTargets(tx: Tx, workspaceId: string, ids: string[]): Promise<(id: string) => Target | undefined> {
-  const uuids = ids.filter((id) => UUID.test(id)).map((id) => id.toLowerCase());
+  const uuids = ids.filter((id) => IdSchema.safeParse(id).success).map((id) => id.toLowerCase());
   const rows = await tx<BrandDnaWithOriginRow[]>`
     ${withOrigin(tx)}
     where b.workspace_id = ${workspaceId}
@@ -173,7 +172,7 @@ export const brandDnaFileRoutes: RouteSpec[] = [
     problems: [404],
     async handler({ query, db }) {
       const rows = await db(async (tx) => {
-        if (!(await workspaceVisible(tx, query.workspaceId))) throw problem.notFound('There is no workspace with this id that you can see.', 'workspace_not_found');
+        await requireWorkspaceVisible(tx, query.workspaceId);
         return tx<BrandDnaWithOriginRow[]>`
           ${withOrigin(tx)}
           where b.workspace_id = ${query.workspaceId}

@@ -1,6 +1,6 @@
 // Invitations: owners invite by e-mail, list and revoke; invitees list theirs and accept (which
 // makes the membership) or decline. The database checks everything (token, expiry, address,
-// use-once) in its SECURITY DEFINER functions; this file maps their errors onto problems.
+// use-once) in its SECURITY DEFINER functions, whose errors (SQLSTATE TK110-TK116) problems.ts maps.
 import * as z from 'zod';
 import { IdSchema, MemberSchema, memberFromRow } from '../../../sdk/src/contract.ts';
 import {
@@ -14,7 +14,7 @@ import {
   receivedInvitationFromRow,
   type InvitationRow,
 } from '../../../sdk/src/invitations.ts';
-import { ApiError, problem } from '../../_shared/problems.ts';
+import { problem } from '../../_shared/problems.ts';
 import { requireWorkspaceRole } from '../access.ts';
 import { json, noContent, route, type RouteSpec } from '../registry.ts';
 import { memberWithProfile } from './workspaces.ts';
@@ -22,29 +22,6 @@ import { memberWithProfile } from './workspaces.ts';
 const TAG = 'Invitations';
 const WorkspaceParams = z.strictObject({ id: IdSchema });
 const InvitationParams = z.strictObject({ id: IdSchema, invitationId: IdSchema });
-
-/** The database's invitation errors (SQLSTATE class TK, see the invitations migrations). */
-const INVITATION_PROBLEMS: Record<string, (hint?: string) => ApiError> = {
-  TK110: () => problem.notFound('There is no such invitation for you: check the link, or sign in with the invited (confirmed) e-mail address.', 'invitation_not_found'),
-  TK111: () => problem.conflict('invitation_expired', 'The invitation has expired; ask an owner of the workspace for a new one.'),
-  TK112: () => problem.conflict('invitation_revoked', 'The invitation was withdrawn (or replaced by a newer one).'),
-  TK113: () => problem.conflict('invitation_used', 'The invitation was already accepted or declined.'),
-  TK114: () => problem.conflict('already_member', 'That person is already a member of this workspace.'),
-  TK115: () => problem.conflict('too_many_open_invitations', 'The workspace has 100 open invitations; withdraw some, or wait until they are answered or expire.'),
-  TK116: (hint) =>
-    new ApiError({ status: 429, code: 'too_many_invitations', detail: 'You made 100 invitations in the last 24 hours; retry later.', headers: { 'Retry-After': hint ?? '3600' } }),
-};
-
-/** Runs `work`, turning the database's invitation errors into their problems. */
-async function answering<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    const { code, hint } = (err ?? {}) as { code?: string; hint?: string };
-    const known = INVITATION_PROBLEMS[code ?? ''];
-    throw known ? known(hint) : err;
-  }
-}
 
 export const invitationRoutes: RouteSpec[] = [
   route({
@@ -65,15 +42,13 @@ export const invitationRoutes: RouteSpec[] = [
     responses: { 201: { description: 'Invited.', schema: InvitationCreatedSchema } },
     problems: [403, 409],
     async handler({ params, body, caller, db }) {
-      const row = await answering(() =>
-        db(async (tx) => {
-          await requireWorkspaceRole(tx, caller, params.id, 'owner', 'invite people');
-          const [made] = await tx<(InvitationRow & { token: string })[]>`
-            select * from public.create_workspace_invitation(
-              ${params.id}, ${body.email}, ${body.role ?? 'viewer'}::public.workspace_role, make_interval(days => ${body.expiresInDays ?? 7}))`;
-          return made!;
-        }),
-      );
+      const row = await db(async (tx) => {
+        await requireWorkspaceRole(tx, caller, params.id, 'owner', 'invite people');
+        const [made] = await tx<(InvitationRow & { token: string })[]>`
+          select * from public.create_workspace_invitation(
+            ${params.id}, ${body.email}, ${body.role ?? 'viewer'}::public.workspace_role, make_interval(days => ${body.expiresInDays ?? 7}))`;
+        return made!;
+      });
       return json(invitationCreatedFromRow(row), 201);
     },
   }),
@@ -113,14 +88,12 @@ export const invitationRoutes: RouteSpec[] = [
     responses: { 204: { description: 'Withdrawn.' } },
     problems: [403, 409],
     async handler({ params, caller, db }) {
-      await answering(() =>
-        db(async (tx) => {
-          await requireWorkspaceRole(tx, caller, params.id, 'owner', 'withdraw invitations');
-          const [found] = await tx`select 1 from public.workspace_invitations where id = ${params.invitationId} and workspace_id = ${params.id}`;
-          if (!found) throw problem.notFound('This workspace has no such invitation.', 'invitation_not_found');
-          await tx`select public.revoke_workspace_invitation(${params.invitationId})`;
-        }),
-      );
+      await db(async (tx) => {
+        await requireWorkspaceRole(tx, caller, params.id, 'owner', 'withdraw invitations');
+        const [found] = await tx`select 1 from public.workspace_invitations where id = ${params.invitationId} and workspace_id = ${params.id}`;
+        if (!found) throw problem.notFound('This workspace has no such invitation.', 'invitation_not_found');
+        await tx`select public.revoke_workspace_invitation(${params.invitationId})`;
+      });
       return noContent();
     },
   }),
@@ -153,13 +126,11 @@ export const invitationRoutes: RouteSpec[] = [
     responses: { 200: { description: 'You are a member now.', schema: MemberSchema } },
     problems: [403, 404, 409],
     async handler({ body, db }) {
-      const member = await answering(() =>
-        db(async (tx) => {
-          const [joined] = await tx<{ workspace_id: string; user_id: string }[]>`
-            select workspace_id, user_id from public.accept_workspace_invitation(${body.id ?? null}::uuid, ${body.token ?? null}::text)`;
-          return memberWithProfile(tx, joined!.workspace_id, joined!.user_id);
-        }),
-      );
+      const member = await db(async (tx) => {
+        const [joined] = await tx<{ workspace_id: string; user_id: string }[]>`
+          select workspace_id, user_id from public.accept_workspace_invitation(${body.id ?? null}::uuid, ${body.token ?? null}::text)`;
+        return memberWithProfile(tx, joined!.workspace_id, joined!.user_id);
+      });
       return json(memberFromRow(member));
     },
   }),
@@ -175,7 +146,7 @@ export const invitationRoutes: RouteSpec[] = [
     responses: { 204: { description: 'Declined.' } },
     problems: [403, 404, 409],
     async handler({ body, once }) {
-      await answering(() => once((tx) => tx`select public.decline_workspace_invitation(${body.id ?? null}::uuid, ${body.token ?? null}::text)`));
+      await once((tx) => tx`select public.decline_workspace_invitation(${body.id ?? null}::uuid, ${body.token ?? null}::text)`);
       return noContent();
     },
   }),

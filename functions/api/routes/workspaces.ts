@@ -17,7 +17,7 @@ import {
 } from '../../../sdk/src/contract.ts';
 import type { Tx } from '../../_shared/db.ts';
 import { problem } from '../../_shared/problems.ts';
-import { workspaceVisible } from '../access.ts';
+import { requireWorkspaceVisible } from '../access.ts';
 import { json, noContent, route, type RouteSpec } from '../registry.ts';
 
 const TAG = 'Workspaces';
@@ -179,7 +179,7 @@ export const workspaceRoutes: RouteSpec[] = [
     problems: [403, 409],
     async handler({ params, body, caller, db }) {
       const row = await db(async (tx) => {
-        if (!(await workspaceVisible(tx, params.id))) throw problem.notFound('There is no workspace with this id that you can see.', 'workspace_not_found');
+        await requireWorkspaceVisible(tx, params.id);
         if (caller.role !== 'service_role') {
           throw problem.forbidden('Nobody joins without agreeing: invite them with POST /workspaces/{id}/invitations. Adding members directly is for the service role.', 'invitation_required');
         }
