@@ -15,11 +15,8 @@
 //   3. RLS overhead: 10,000 brand DNA rows in 500 workspaces; a member of 20 of them lists and counts
 //      their brand DNA through RLS, against the service role running the same query filtered to the
 //      same workspaces.
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import postgres from 'postgres';
-import { ROOT } from '../local/config.ts';
-import { bootstrapPlatform, freePort, pushMigrations, roleUrl, startEmbeddedPostgres, SUPERUSER } from '../local/db.ts';
+import { roleUrl, startThrowawayDatabase, SUPERUSER } from '../local/db.ts';
 import { maintainMessagePartitionsAsRealtime } from '../local/realtime/store.ts';
 import { insertSignedInUser, sessionClaims } from '../tests/fixtures/users.ts';
 import { percentile } from './stats.ts';
@@ -584,12 +581,9 @@ async function benchRls(url: string, admin: Sql): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 export async function bench(): Promise<void> {
-  const dataDir = path.join(ROOT, '.data', `bench-db-${randomBytes(4).toString('hex')}`);
-  const db = await startEmbeddedPostgres({ port: await freePort(), dataDir, ephemeral: true });
+  const db = await startThrowawayDatabase('bench-db');
   const admin = open(db.url);
   try {
-    await bootstrapPlatform(db.url);
-    await pushMigrations(db.url);
     // No Realtime service here: create its partitions, so the broadcast trigger really writes.
     await maintainMessagePartitionsAsRealtime(db.url);
     await benchUpdates(db.url, admin);

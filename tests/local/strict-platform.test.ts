@@ -5,19 +5,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../local/config.ts';
-import {
-  bootstrapPlatform,
-  connect,
-  freePort,
-  pushMigrations,
-  roleUrl,
-  startEmbeddedPostgres,
-  SUPERUSER,
-  type RunningDatabase,
-} from '../../local/db.ts';
+import { connect, pushMigrations, roleUrl, startThrowawayDatabase, SUPERUSER, type RunningDatabase } from '../../local/db.ts';
 
 const NOTES = `create table public.notes (id int primary key, body text not null);
 comment on table public.notes is 'Fixture: a table whose migration forgets the grant.';
@@ -52,12 +41,7 @@ async function readNotesAs(role: 'anon' | 'authenticated'): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  db = await startEmbeddedPostgres({
-    port: await freePort(),
-    dataDir: path.join(ROOT, '.data', `strict-${randomBytes(4).toString('hex')}`),
-    ephemeral: true,
-  });
-  await bootstrapPlatform(db.url);
+  db = await startThrowawayDatabase('strict', { migrations: false });
   project = await mkdtemp(path.join(os.tmpdir(), 'strict-platform-'));
   await mkdir(path.join(project, 'supabase'), { recursive: true });
   await writeFile(path.join(project, 'supabase', 'config.toml'), 'project_id = "strict-platform-fixture"\n');
