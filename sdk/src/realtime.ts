@@ -351,25 +351,18 @@ export function subscriptionsOf(supabase: SupabaseClient) {
   };
 }
 
-/** `brand_dna:<id>` carries changes of that brand DNA only, `workspace:<id>` of that workspace only. */
-function scopeOf(key: string): Scope {
-  const [kind, id] = key.split(':');
-  if (kind === 'brand_dna') return { brandDnaId: id };
-  if (kind === 'workspace') return { workspaceId: id };
-  return {};
-}
-
 /**
- * Delivers every valid brand DNA change of the feed to `handler`, each revision once (a move
- * replays what may have arrived already), and the rest to `onError`.
+ * Delivers every valid brand DNA change of the feed that is about `scope` (the watched brand DNA or
+ * workspace) to `handler`, each revision once (a move replays what may have arrived already), and
+ * the rest to `onError`.
  */
 export async function watchChanges(
   subscriptions: Subscriptions,
   source: FeedSource,
+  scope: Scope,
   handler: (change: BrandDnaChange) => void,
   options: WatchOptions = {},
 ): Promise<StudioResult<Unsubscribe>> {
-  const scope = scopeOf(source.key);
   // The last revision delivered of each brand DNA (Infinity once deleted).
   const latest = new Map<string, number>();
   const joined = await subscriptions.join(source, {
