@@ -234,7 +234,7 @@ export function createStudioClient(options: StudioClientOptions) {
     /** Every brand DNA change in the workspace, as it happens (members only; ends with
      * `realtime_access_revoked` when you lose access). */
     watch: (workspaceId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
-      withRealtime(() => watchChanges(subscriptions, feedOf(`workspace:${workspaceId}`, `/workspaces/${id(workspaceId)}/realtime`), handler, watchOptions)),
+      withRealtime(() => watchChanges(subscriptions, feedOf(`workspace:${workspaceId}`, `/workspaces/${id(workspaceId)}/realtime`), { workspaceId }, handler, watchOptions)),
     /** The workspace's current private Realtime topics (members), or those that followed the
      * closed epoch `after`: for listening without the SDK's watch. */
     realtimeTopics: (workspaceId: string, after?: string) => realtimeTopics(`/workspaces/${id(workspaceId)}/realtime`, after),
@@ -325,7 +325,7 @@ export function createStudioClient(options: StudioClientOptions) {
       request('GET', '/brand-dna/export', { query: { workspaceId }, schema: files.StudioBrandDnaListSchema }),
     /** Teammates' changes of this brand DNA as they happen; resolves once listening. */
     watch: (brandDnaId: string, handler: (change: BrandDnaChange) => void, watchOptions?: WatchOptions) =>
-      withRealtime(() => watchChanges(subscriptions, feedOf(`brand_dna:${brandDnaId}`, `/brand-dna/${id(brandDnaId)}/realtime`), handler, watchOptions)),
+      withRealtime(() => watchChanges(subscriptions, feedOf(`brand_dna:${brandDnaId}`, `/brand-dna/${id(brandDnaId)}/realtime`), { brandDnaId }, handler, watchOptions)),
     /** The brand DNA's current private Realtime topics (members), or those that followed the
      * closed epoch `after`: for listening without the SDK's watch and presence. */
     realtimeTopics: (brandDnaId: string, after?: string) => realtimeTopics(`/brand-dna/${id(brandDnaId)}/realtime`, after),

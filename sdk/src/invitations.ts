@@ -2,8 +2,9 @@
 // invitation, the mapping of the database's rows onto it, and the notices the database sends to
 // the invitee's private topic `user:<id>`.
 import * as z from 'zod';
-import { toIsoTimestamp } from './mapping.ts';
-import { IdSchema, MemberAddSchema, TimestampSchema, WorkspaceRoleSchema, type WorkspaceRole } from './schemas.ts';
+import type { Tables } from './database.types.ts';
+import { toIsoTimestamp, type AsRead } from './mapping.ts';
+import { IdSchema, MemberAddSchema, TimestampSchema, WorkspaceRoleSchema } from './schemas.ts';
 
 /** `tkinv_` and 32 random bytes in base64url. */
 export const INVITATION_TOKEN_PATTERN = /^tkinv_[A-Za-z0-9_-]{43}$/;
@@ -72,20 +73,17 @@ export type InvitationAnswer = { id: string; token?: never } | { token: string; 
 // Rows
 // ---------------------------------------------------------------------------------------------
 
-export interface InvitationRow {
-  id: string;
-  workspace_id: string;
-  email: string;
-  role: WorkspaceRole;
-  invited_by: string | null;
-  created_at: Date | string;
-  expires_at: Date | string;
+/** The columns of an invitation that the API reads, and what some functions add to them. */
+export type InvitationRow = AsRead<
+  Pick<Tables<'workspace_invitations'>, 'id' | 'workspace_id' | 'email' | 'role' | 'invited_by' | 'created_at' | 'expires_at'>,
+  'created_at' | 'expires_at'
+> & {
   /** create_workspace_invitation() only. */
   token?: string;
   /** my_pending_invitations() and the notices only. */
   workspace_name?: string;
   inviter_name?: string | null;
-}
+};
 
 export function invitationFromRow(row: InvitationRow): Invitation {
   return {

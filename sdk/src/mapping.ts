@@ -11,7 +11,7 @@ import type { AuthUser, BrandDna, BrandDnaVersion, Member, Preset, PresetSearchR
 /** postgres.js reads timestamps as Dates; Realtime's JSON (`to_jsonb` of a row) has strings. */
 type Timestamp = Date | string;
 /** A generated row type as read by either: its timestamp columns may be Dates. */
-type AsRead<Row, TimestampColumn extends keyof Row> = Omit<Row, TimestampColumn> & { [K in TimestampColumn]: Timestamp };
+export type AsRead<Row, TimestampColumn extends keyof Row> = Omit<Row, TimestampColumn> & { [K in TimestampColumn]: Timestamp };
 type AxisColumns = Record<(typeof AXES)[number], number>;
 
 export type BrandDnaRow = AsRead<Tables<'brand_dna'>, 'created_at' | 'updated_at'>;

@@ -3,7 +3,8 @@
 // whenever someone loses access. Members learn the current topics from the API; the old topics get
 // a last `topic_closed` message that says nothing about the new ones.
 import * as z from 'zod';
-import { toIsoTimestamp } from './mapping.ts';
+import type { Database } from './database.types.ts';
+import { toIsoTimestamp, type AsRead } from './mapping.ts';
 import { IdSchema, TimestampSchema } from './schemas.ts';
 
 /** The event of the last message on a topic whose epoch has ended. */
@@ -31,13 +32,7 @@ export const RealtimeTopicsSchema = z.object({
 export type RealtimeTopics = z.infer<typeof RealtimeTopicsSchema>;
 
 /** A row of public.realtime_topics(). */
-export interface RealtimeTopicsRow {
-  workspace_id: string;
-  epoch: string;
-  topic: string;
-  presence_topic: string;
-  replay_since: Date | string;
-}
+export type RealtimeTopicsRow = AsRead<Database['public']['Functions']['realtime_topics']['Returns'][number], 'replay_since'>;
 
 export function realtimeTopicsFromRow(row: RealtimeTopicsRow): RealtimeTopics {
   return { workspaceId: row.workspace_id, epoch: row.epoch, topic: row.topic, presenceTopic: row.presence_topic, replaySince: toIsoTimestamp(row.replay_since) };

@@ -12,7 +12,7 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import * as z from 'zod';
 import { AXES } from './axes.ts';
-import type { StudioError, StudioResult } from './http.ts';
+import { fail, ok, type StudioError, type StudioResult } from './http.ts';
 import { brandDnaFromRow, type BrandDnaRow } from './mapping.ts';
 import { TOPIC_CLOSED_EVENT, type RealtimeTopics } from './realtime-topics.ts';
 import { BrandDnaSchema, IdSchema, SemverSchema, type BrandDna } from './schemas.ts';
@@ -98,10 +98,8 @@ function describeIssue(error: z.ZodError): string {
  * Never throws.
  */
 export function parseBrandDnaChange(message: { event?: unknown; payload?: unknown }, scope: Scope = {}): StudioResult<BrandDnaChange> {
-  const invalid = (reason: string): StudioResult<BrandDnaChange> => ({
-    data: null,
-    error: { code: 'realtime_invalid_change', status: 0, message: `dropped a ${String(message.event)} message: ${reason}` },
-  });
+  const invalid = (reason: string) =>
+    fail<BrandDnaChange>({ code: 'realtime_invalid_change', status: 0, message: `dropped a ${String(message.event)} message: ${reason}` });
   let mapped: BrandDnaChange;
   try {
     // Whatever arrived: what does not map throws, what maps to no valid change fails the schema.
@@ -116,7 +114,7 @@ export function parseBrandDnaChange(message: { event?: unknown; payload?: unknow
     const actual = change.data[field as keyof Scope];
     if (actual !== expected) return invalid(`${field} ${actual} is not this topic's ${expected}`);
   }
-  return { data: change.data, error: null };
+  return ok(change.data);
 }
 
 export type Unsubscribe = () => Promise<void>;
@@ -304,8 +302,8 @@ async function openFeed(supabase: SupabaseClient, source: FeedSource, onEnd: () 
         if (!settled) {
           // Settle first: removing a channel that failed to join reports CLOSED here again.
           settled = true;
-          if (status === 'SUBSCRIBED') return resolve({ data: joining, error: null });
-          resolve({ data: null, error: channelError(err, `could not join ${topic}: ${status}`) });
+          if (status === 'SUBSCRIBED') return resolve(ok(joining));
+          resolve(fail(channelError(err, `could not join ${topic}: ${status}`)));
           void supabase.removeChannel(joining);
         } else if ((status === 'CLOSED' || status === 'CHANNEL_ERROR') && joining === channel) {
           // Closed by the server (token expired, signed out elsewhere), not by us.
@@ -316,7 +314,7 @@ async function openFeed(supabase: SupabaseClient, source: FeedSource, onEnd: () 
   }
 
   const failure = await follow();
-  return failure ? { data: null, error: failure } : { data: feed, error: null };
+  return failure ? fail(failure) : ok(feed);
 }
 
 /**
@@ -344,7 +342,7 @@ export function subscriptionsOf(supabase: SupabaseClient) {
       const leave = async () => {
         if (feed.listeners.delete(listener) && feed.listeners.size === 0) await feed.close();
       };
-      return { data: { feed, leave }, error: null };
+      return ok({ feed, leave });
     },
     /** Ends every subscription, telling each listener why. */
     async closeAll(reason: StudioError): Promise<void> {
@@ -353,25 +351,18 @@ export function subscriptionsOf(supabase: SupabaseClient) {
   };
 }
 
-/** `brand_dna:<id>` carries changes of that brand DNA only, `workspace:<id>` of that workspace only. */
-function scopeOf(key: string): Scope {
-  const [kind, id] = key.split(':');
-  if (kind === 'brand_dna') return { brandDnaId: id };
-  if (kind === 'workspace') return { workspaceId: id };
-  return {};
-}
-
 /**
- * Delivers every valid brand DNA change of the feed to `handler`, each revision once (a move
- * replays what may have arrived already), and the rest to `onError`.
+ * Delivers every valid brand DNA change of the feed that is about `scope` (the watched brand DNA or
+ * workspace) to `handler`, each revision once (a move replays what may have arrived already), and
+ * the rest to `onError`.
  */
 export async function watchChanges(
   subscriptions: Subscriptions,
   source: FeedSource,
+  scope: Scope,
   handler: (change: BrandDnaChange) => void,
   options: WatchOptions = {},
 ): Promise<StudioResult<Unsubscribe>> {
-  const scope = scopeOf(source.key);
   // The last revision delivered of each brand DNA (Infinity once deleted).
   const latest = new Map<string, number>();
   const joined = await subscriptions.join(source, {
@@ -389,7 +380,7 @@ export async function watchChanges(
     },
     onClose: options.onClose,
   });
-  return joined.error ? joined : { data: joined.data.leave, error: null };
+  return joined.error ? joined : ok(joined.data.leave);
 }
 
 /**
@@ -482,24 +473,22 @@ export async function joinPresence<State extends Record<string, unknown>>(
   if (joined.error) return joined;
   const { feed } = joined.data;
   const members = () => membersOf(feed);
-  const fail = async (message: string): Promise<StudioResult<Presence<State>>> => {
+  const realtimeError = (message: string): StudioError => ({ code: 'realtime_error', status: 0, message });
+  const giveUp = async (error: StudioError) => {
     await joined.data.leave();
-    return { data: null, error: { code: 'realtime_error', status: 0, message } };
+    return fail<Presence<State>>(error);
   };
-  if (!(await within(feed.presenceSynced ?? Promise.resolve(true), feed.channel.timeout))) return fail(`no presence state arrived on ${source.key}`);
+  if (!(await within(feed.presenceSynced ?? Promise.resolve(true), feed.channel.timeout))) return giveUp(realtimeError(`no presence state arrived on ${source.key}`));
 
   const track = async (next: State): Promise<StudioResult<null>> => {
     const status = await feed.track(next);
-    return status === 'ok' ? { data: null, error: null } : { data: null, error: { code: 'realtime_error', status: 0, message: `presence ${status}` } };
+    return status === 'ok' ? ok(null) : fail<null>(realtimeError(`presence ${status}`));
   };
   const echoed = new Promise<boolean>((resolve) => (onSync = () => feed.channel.presenceState()[key] !== undefined && resolve(true)));
   const tracked = await track(state);
-  if (tracked.error) {
-    await joined.data.leave();
-    return tracked;
-  }
+  if (tracked.error) return giveUp(tracked.error);
   onSync(); // the echo may have come with the track's reply
-  if (!(await within(echoed, feed.channel.timeout))) return fail(`your presence did not appear on ${source.key} (not allowed there?)`);
+  if (!(await within(echoed, feed.channel.timeout))) return giveUp(realtimeError(`your presence did not appear on ${source.key} (not allowed there?)`));
   onSync = () => {};
-  return { data: { members, update: track, leave: joined.data.leave }, error: null };
+  return ok({ members, update: track, leave: joined.data.leave });
 }

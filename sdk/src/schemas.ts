@@ -11,8 +11,8 @@ import { AxesSchema, AxisValueSchema, AXES, PartialAxesSchema, type AxisName } f
 
 /** Postgres rejects NUL characters in text, so no string the API stores may contain one. */
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
-const NO_NUL = /^[^\u0000]*$/;
-const noNul = { error: 'must not contain NUL (\\u0000) characters' };
+export const NO_NUL = /^[^\u0000]*$/;
+export const noNul = { error: 'must not contain NUL (\\u0000) characters' };
 
 /**
  * A UTF-16 surrogate without its partner (JSON allows `"\ud800"`) has no UTF-8 form: the database

@@ -5,18 +5,15 @@
 import * as z from 'zod';
 import { AxesSchema } from './axes.ts';
 import { axesFromRow, toIsoTimestamp, type BrandDnaRow } from './mapping.ts';
-import { BrandDnaNameSchema, DescriptionSchema, IdSchema, SemverSchema, TimestampSchema } from './schemas.ts';
+import { BrandDnaNameSchema, DescriptionSchema, IdSchema, NO_NUL, noNul, SemverSchema, TimestampSchema } from './schemas.ts';
 
 export const MAX_IMPORT_ITEMS = 100;
-
-// eslint-disable-next-line no-control-regex -- Postgres text cannot hold NUL
-const NO_NUL = /^[^\u0000]*$/;
 
 export const StudioBrandDnaSchema = z
   .strictObject({
     id: z
       .string()
-      .regex(NO_NUL, { error: 'must not contain NUL (\\u0000) characters' })
+      .regex(NO_NUL, noNul)
       .trim()
       .min(1, { error: 'must not be empty' })
       .max(255, { error: 'must be at most 255 characters' })
