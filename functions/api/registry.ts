@@ -1,7 +1,8 @@
 // The one route registry: every route the API serves is declared here once, with its schemas and
 // status codes. The Hono app is built from it (app.ts) and so is the OpenAPI document (openapi.ts),
 // so the two cannot drift apart.
-import type * as z from 'zod';
+import * as z from 'zod';
+import { IdSchema } from '../../sdk/src/contract.ts';
 import type { Caller } from '../_shared/auth.ts';
 import type { FunctionConfig } from '../_shared/config.ts';
 import type postgres from 'postgres';
@@ -9,6 +10,9 @@ import type { OneStatement, Pool, Tx } from '../_shared/db.ts';
 import type { RateLimiter } from '../_shared/rate-limit.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Path parameters of the routes on one resource, `…/:id`. */
+export const IdParams = z.strictObject({ id: IdSchema });
 
 /** none: public (a token is still verified when sent); optional: anon or a user; user: a signed-in caller (or the service role). */
 export type AuthMode = 'none' | 'optional' | 'user';

@@ -3,7 +3,6 @@
 // export in that shape. Registered before the brand DNA routes, so that /brand-dna/export is not
 // taken for an id.
 import type postgres from 'postgres';
-import * as z from 'zod';
 import { IdSchema, brandDnaToColumns, type BrandDnaRow } from '../../../sdk/src/contract.ts';
 import {
   BrandDnaImportResultSchema,
@@ -20,11 +19,10 @@ import {
 import type { Tx } from '../../_shared/db.ts';
 import { ApiError, fromDatabaseError, problem, type FieldError } from '../../_shared/problems.ts';
 import { requireWorkspaceRole, requireWorkspaceVisible } from '../access.ts';
-import { json, route, type RouteSpec } from '../registry.ts';
+import { IdParams, json, route, type RouteSpec } from '../registry.ts';
 import { insertWithDerivedSlug } from './brand-dna.ts';
 
 const TAG = 'Brand DNA';
-const IdParams = z.strictObject({ id: IdSchema });
 
 type ImportedItem = BrandDnaImportResult['data'][number];
 

@@ -36,11 +36,10 @@ import { etagOf, ifMatchRevisions } from '../../_shared/http.ts';
 import { problem } from '../../_shared/problems.ts';
 import { explainBrandDnaMiss, requireWorkspaceRole } from '../access.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { json, noContent, route, type HandlerContext, type RouteSpec } from '../registry.ts';
+import { IdParams, json, noContent, route, type HandlerContext, type RouteSpec } from '../registry.ts';
 import { PRESET_COLUMNS } from './presets.ts';
 
 const TAG = 'Brand DNA';
-const IdParams = z.strictObject({ id: IdSchema });
 const VersionParams = z.strictObject({ id: IdSchema, n: z.string().regex(/^[1-9]\d{0,9}$/).transform(Number).pipe(z.int().max(2147483647)) });
 
 function location(id: string): string {

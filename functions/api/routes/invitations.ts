@@ -16,11 +16,10 @@ import {
 } from '../../../sdk/src/invitations.ts';
 import { problem } from '../../_shared/problems.ts';
 import { requireWorkspaceRole } from '../access.ts';
-import { json, noContent, route, type RouteSpec } from '../registry.ts';
+import { IdParams, json, noContent, route, type RouteSpec } from '../registry.ts';
 import { memberWithProfile } from './workspaces.ts';
 
 const TAG = 'Invitations';
-const WorkspaceParams = z.strictObject({ id: IdSchema });
 const InvitationParams = z.strictObject({ id: IdSchema, invitationId: IdSchema });
 
 export const invitationRoutes: RouteSpec[] = [
@@ -37,7 +36,7 @@ export const invitationRoutes: RouteSpec[] = [
       'Limits: a workspace has at most 100 open invitations (409 `too_many_open_invitations`); one person makes at most 100 invitations in 24 hours, replaced and withdrawn ones included (429 `too_many_invitations` with Retry-After).',
     tag: TAG,
     auth: 'user',
-    params: WorkspaceParams,
+    params: IdParams,
     body: InvitationCreateSchema,
     responses: { 201: { description: 'Invited.', schema: InvitationCreatedSchema } },
     problems: [403, 409],
@@ -60,7 +59,7 @@ export const invitationRoutes: RouteSpec[] = [
     description: 'Owners. Oldest first; without their tokens.',
     tag: TAG,
     auth: 'user',
-    params: WorkspaceParams,
+    params: IdParams,
     responses: { 200: { description: 'The pending invitations.', schema: InvitationListSchema } },
     problems: [403],
     async handler({ params, caller, db }) {

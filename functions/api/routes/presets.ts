@@ -20,10 +20,9 @@ import type { Tx } from '../../_shared/db.ts';
 import { ApiError, problem } from '../../_shared/problems.ts';
 import { requireWorkspaceRole } from '../access.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { json, noContent, route, type RouteSpec } from '../registry.ts';
+import { IdParams, json, noContent, route, type RouteSpec } from '../registry.ts';
 
 const TAG = 'Presets';
-const IdParams = z.strictObject({ id: IdSchema });
 
 /** The columns a preset response needs (not the generated search columns). */
 export const PRESET_COLUMNS =

@@ -1,11 +1,9 @@
 // Where members listen for live changes: the current private Realtime topics of a workspace or a
 // brand DNA. They carry the workspace's access epoch, which the database replaces whenever someone
 // loses access; public.realtime_topics() answers members only, so whoever lost access learns nothing.
-import * as z from 'zod';
-import { IdSchema } from '../../../sdk/src/contract.ts';
 import { RealtimeTopicsQuerySchema, RealtimeTopicsSchema, realtimeTopicsFromRow, type RealtimeTopicsRow } from '../../../sdk/src/realtime-topics.ts';
 import { problem } from '../../_shared/problems.ts';
-import { json, route, type RouteSpec } from '../registry.ts';
+import { IdParams, json, route, type RouteSpec } from '../registry.ts';
 
 const TAG = 'Realtime';
 const RealtimeTopicsDocumented = RealtimeTopicsSchema.extend({
@@ -17,7 +15,6 @@ const RealtimeTopicsDocumented = RealtimeTopicsSchema.extend({
   id: 'RealtimeTopics',
   description: 'Private Realtime topics of an access epoch. When someone loses access to the workspace, they get a `topic_closed` broadcast; members then ask again with `after` set to their epoch.',
 });
-const IdParams = z.strictObject({ id: IdSchema });
 const MOVING =
   'When someone loses access to the workspace, these topics get a last `topic_closed` broadcast and new ones replace them: ask again then with `after` set to the closed epoch, and join the answer with broadcast replay since `replaySince` (the SDK\'s watch and presence do it for you).';
 

@@ -18,10 +18,9 @@ import {
 import type { Tx } from '../../_shared/db.ts';
 import { problem } from '../../_shared/problems.ts';
 import { requireWorkspaceVisible } from '../access.ts';
-import { json, noContent, route, type RouteSpec } from '../registry.ts';
+import { IdParams, json, noContent, route, type RouteSpec } from '../registry.ts';
 
 const TAG = 'Workspaces';
-const IdParams = z.strictObject({ id: IdSchema });
 const MemberParams = z.strictObject({ id: IdSchema, userId: IdSchema });
 
 async function explainWorkspaceMiss(tx: Tx, id: string, action: string): Promise<never> {
